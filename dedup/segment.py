@@ -1,16 +1,18 @@
 """Segmentation of an article into paragraphs, with the layout detected per article.
 
 Paragraphs are character spans into the original text, so whatever is kept can be
-written back exactly as it was. Three layouts are recognised:
+written back exactly as it was. Four layouts are recognised:
 
-* ``lines``: one paragraph per line (extractor outputs);
-* ``blocks``: paragraphs separated by blank lines (BBC, Markdown), a block of
-  hard-wrapped lines being one paragraph;
-* ``indented``: hard-wrapped lines whose paragraphs start with an indented line
-  (Reuters), where a run of one-line indented rows is a table, not prose.
-
-Markdown structure (front matter, headings, fenced code, tables) becomes blocks of
-its own kind and is never merged into prose.
+* ``lines``: one paragraph per line (extractor outputs, the seed article);
+* ``blocks``: paragraphs separated by blank lines (BBC), a block of hard-wrapped
+  lines being one paragraph;
+* ``indented``: hard-wrapped lines (Reuters) where a paragraph starts at an
+  indented line or after a blank line, and a line that is not indented continues
+  the paragraph above. Runs of one-line rows (earnings tables, rate tables) are
+  ``table`` blocks, never prose; the closing sign-off (" Reuter") stays apart;
+* ``markdown``: front matter, headings (ATX and setext), fenced and indented code,
+  tables and thematic breaks are blocks of their own kind, never merged into
+  prose; list items are one paragraph each.
 """
 
 from __future__ import annotations
@@ -19,15 +21,20 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["prose", "heading", "code", "table", "front_matter"]
+Kind = Literal["prose", "heading", "code", "table", "front_matter", "rule"]
 Layout = Literal["lines", "blocks", "indented", "markdown"]
-STRUCTURAL: frozenset[str] = frozenset({"heading", "code", "table", "front_matter"})
+STRUCTURAL: frozenset[str] = frozenset({"heading", "code", "table", "front_matter", "rule"})
 
 _LINE = re.compile(r"([^\r\n]*)(\r\n|\n|\r|$)")
+# Hard-wrapped text keeps its lines at or under this width (Reuters: about 70).
 _WRAP_MAX = 100
+# Punctuation that ends a paragraph line in one-paragraph-per-line text.
+_TERMINAL = tuple(".!?:;\"')]”’»")
+_COLUMN_GAP = re.compile(r"\S(?: {3,}|\t)\S")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
+_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _LIST_ITEM = re.compile(r"^\s{0,3}([-*+]|\d{1,9}[.)])\s+")
@@ -57,11 +64,20 @@ class _Line:
         return not self.text.strip()
 
     @property
+    def indent(self) -> int:
+        return len(self.text) - len(self.text.lstrip(" \t"))
+
+    @property
     def indented(self) -> bool:
         return self.text[:1] in (" ", "\t") and not self.blank
 
+    @property
+    def width(self) -> int:
+        return len(self.text.rstrip())
+
 
 def split_lines(text: str) -> list[_Line]:
+    """Every line of ``text`` (``\\n``, ``\\r\\n`` or ``\\r`` endings) as a span without its terminator."""
     lines = []
     for match in _LINE.finditer(text):
         if match.start() == len(text) and not match.group(0):
@@ -71,16 +87,22 @@ def split_lines(text: str) -> list[_Line]:
 
 
 def detect_layout(text: str, markdown: bool = False) -> Layout:
-    """Guess how paragraphs are laid out in this one article."""
+    """Guess how paragraphs are laid out in this one article.
+
+    Example:
+        >>> detect_layout("First paragraph.\\nSecond paragraph.")
+        'lines'
+    """
     lines = split_lines(text)
     if markdown or _has_front_matter(lines):
         return "markdown"
     content = [line for line in lines if not line.blank]
     if len(content) < 2:
         return "lines"
-    if _looks_indented(content):
+    if _hard_wrapped(lines, content):
         return "indented"
-    if any(line.blank for line in lines[1:-1]):
+    first, last = lines.index(content[0]), lines.index(content[-1])
+    if any(line.blank for line in lines[first:last]):
         return "blocks"
     return "lines"
 
@@ -90,18 +112,56 @@ def _has_front_matter(lines: list[_Line]) -> bool:
         line.text.rstrip() in ("---", "...") for line in lines[1:60])
 
 
-def _looks_indented(content: list[_Line]) -> bool:
-    """Hard-wrapped lines with indented paragraph starts."""
-    lengths = [len(line.text.rstrip()) for line in content]
-    wrapped = sum(1 for n in lengths if n <= _WRAP_MAX) / len(lengths)
-    indented = sum(1 for line in content[1:] if line.indented)
-    long_enough = sum(1 for n in lengths if n >= 45)
-    return (wrapped >= 0.95 and indented >= 1
-            and indented <= 0.7 * len(content) and long_enough >= 0.3 * len(content))
+def _hard_wrapped(lines: list[_Line], content: list[_Line]) -> bool:
+    """Lines broken at a fixed width, rather than one paragraph per line.
+
+    Wrapped lines are narrow, and a line followed by a non-indented line (a
+    continuation) mostly stops mid-sentence and fills the width; in
+    one-paragraph-per-line text almost every line ends a sentence. Indented
+    paragraph starts (Reuters) are evidence enough to need less of the rest.
+    """
+    widths = [line.width for line in content]
+    if max(widths) > 2 * _WRAP_MAX or sum(w > _WRAP_MAX for w in widths) > len(widths) // 20:
+        return False
+    base = min(line.indent for line in content)
+    has_indent = any(line.indent > base for line in content[1:])
+    last = content[-1]
+    pairs = [(prev, cur) for prev, cur in zip(lines, lines[1:])
+             if not prev.blank and not cur.blank and cur.indent <= base
+             and not _stray(cur, last)]
+    if not pairs:
+        return has_indent
+    open_ended = sum(1 for prev, _ in pairs if not prev.text.rstrip().endswith(_TERMINAL))
+    if has_indent:
+        indented = sum(1 for line in content if line.indent > base)
+        return open_ended >= len(pairs) / 3 or indented >= len(content) / 2
+    widest = max(widths)
+    if open_ended < len(pairs) / 2 or widest < 30:
+        return False
+    inner = [prev for prev, _ in pairs if prev is not content[0]]
+    return sum(1 for prev in inner if prev.width >= 0.6 * widest) >= len(inner) / 2
+
+
+def _stray(line: _Line, last: _Line) -> bool:
+    """A line that says nothing about wrapping: "REUTER", ".", the closing sign-off."""
+    stripped = line.text.strip()
+    return len(stripped) <= 1 or stripped.upper() == stripped or (line is last and _sign_off(line))
+
+
+def _sign_off(line: _Line) -> bool:
+    """A closing line such as " Reuter" or a stray ".": never a row nor a continuation."""
+    stripped = line.text.strip()
+    return len(stripped.split()) <= 2 and not any(c.isdigit() for c in stripped)
 
 
 def segment(text: str, markdown: bool = False) -> list[Paragraph]:
-    """Split ``text`` into paragraphs in document order."""
+    """Split ``text`` into paragraphs in document order.
+
+    Example:
+        >>> text = "One.\\nTwo."
+        >>> [text[p.start:p.end] for p in segment(text)]
+        ['One.', 'Two.']
+    """
     layout = detect_layout(text, markdown)
     lines = split_lines(text)
     if layout == "markdown":
@@ -132,8 +192,8 @@ def _is_wrapped(block: list[_Line]) -> bool:
     """A block whose lines are one hard-wrapped paragraph rather than one paragraph each."""
     if len(block) < 2:
         return False
-    heads = [len(line.text.rstrip()) for line in block[:-1]]
-    if max(heads) > _WRAP_MAX or len(block[-1].text) > _WRAP_MAX:
+    heads = [line.width for line in block[:-1]]
+    if max(heads) > _WRAP_MAX or block[-1].width > _WRAP_MAX:
         return False
     return min(heads) >= 0.5 * max(heads) and max(heads) >= 30
 
@@ -145,39 +205,63 @@ def _block_paragraphs(block: list[_Line]) -> list[Paragraph]:
 
 
 def _indented(lines: list[_Line]) -> list[Paragraph]:
-    groups: list[list[_Line]] = []
+    """Hard-wrapped text: indented lines start paragraphs, runs of rows are tables."""
+    content = [line for line in lines if not line.blank]
+    base = min(line.indent for line in content)
+    # Groups of lines, each one paragraph candidate; None marks a blank line.
+    groups: list[list[_Line] | None] = []
+    last = content[-1]
     for line in lines:
         if line.blank:
-            groups.append([])
-        elif line.indented or not groups or not groups[-1]:
+            groups.append(None)
+        elif (line.indent > base or not groups or groups[-1] is None
+              or _COLUMN_GAP.search(line.text.strip()) or _is_row_group(groups[-1])
+              or _LIST_ITEM.match(line.text) or (line is last and _sign_off(line))):
             groups.append([line])
         else:
             groups[-1].append(line)
-    groups = [g for g in groups if g]
     paragraphs: list[Paragraph] = []
     index = 0
     while index < len(groups):
+        group = groups[index]
+        if group is None:
+            index += 1
+            continue
         run = index
-        # Consecutive one-line indented rows are a table (Reuters earnings tables).
-        while run < len(groups) and len(groups[run]) == 1 and groups[run][0].indented \
-                and _row_like(groups[run][0].text):
+        while run < len(groups) and _table_row(groups[run], last):
             run += 1
         if run - index >= 2:
-            paragraphs.append(Paragraph(groups[index][0].start, groups[run - 1][-1].end, "table"))
+            first_row, last_row = groups[index], groups[run - 1]
+            assert first_row is not None and last_row is not None
+            paragraphs.append(Paragraph(first_row[0].start, last_row[-1].end, "table"))
             index = run
             continue
-        group = groups[index]
         paragraphs.append(Paragraph(group[0].start, group[-1].end))
         index += 1
     return paragraphs
 
 
-def _row_like(text: str) -> bool:
-    """A short line, or one with aligned columns: a table row rather than a paragraph start."""
-    stripped = text.strip()
-    if len(stripped) > 60 and stripped.endswith("."):
+def _is_row_group(group: list[_Line] | None) -> bool:
+    """A one-line group with aligned columns: what follows is another row, not its continuation."""
+    return group is not None and len(group) == 1 and bool(_COLUMN_GAP.search(group[0].text.strip()))
+
+
+def _table_row(group: list[_Line] | None, last: _Line) -> bool:
+    return group is not None and len(group) == 1 and _row_like(group[0], group[0] is last)
+
+
+def _row_like(line: _Line, is_last: bool) -> bool:
+    """A one-line row of a table (a figure, a label, aligned columns), not a paragraph."""
+    stripped = line.text.strip()
+    if _LIST_ITEM.match(stripped) or (is_last and _sign_off(line)):
         return False
-    return "  " in stripped or "..." in stripped or any(c.isdigit() for c in stripped)
+    if _COLUMN_GAP.search(stripped):
+        return True
+    words = stripped.split()
+    if len(stripped) > 70 or (stripped.endswith(".") and len(words) >= 6):
+        return False
+    return (any(c.isdigit() for c in stripped) or len(words) <= 4 or "..." in stripped
+            or stripped.endswith(("-", ":")) or (len(words) <= 8 and not stripped.endswith(_TERMINAL)))
 
 
 def _markdown(lines: list[_Line]) -> list[Paragraph]:
@@ -191,11 +275,14 @@ def _markdown(lines: list[_Line]) -> list[Paragraph]:
                 i = j + 1
                 break
     prose: list[_Line] = []
+    # After a list, indented lines continue it; elsewhere they are indented code.
+    after_list = False
 
     def flush() -> None:
+        nonlocal after_list
         if prose:
-            paragraphs.extend(_block_paragraphs(prose) if not _is_list(prose)
-                              else [Paragraph(line.start, line.end) for line in prose])
+            after_list = _is_list(prose)
+            paragraphs.extend(_list_items(prose) if after_list else _block_paragraphs(prose))
             prose.clear()
 
     while i < n:
@@ -209,18 +296,28 @@ def _markdown(lines: list[_Line]) -> list[Paragraph]:
                 j += 1
             end = lines[min(j, n - 1)].end
             paragraphs.append(Paragraph(line.start, end, "code"))
+            after_list = False
             i = j + 1
         elif _HEADING.match(line.text):
             flush()
+            after_list = False
             paragraphs.append(Paragraph(line.start, line.end, "heading"))
             i += 1
-        elif prose and len(prose) == 1 and _SETEXT.match(line.text) and not line.blank:
+        elif prose and not _is_list(prose) and _SETEXT.match(line.text):
+            # The paragraph above an === or --- underline is a heading.
             paragraphs.append(Paragraph(prose[0].start, line.end, "heading"))
             prose.clear()
+            after_list = False
+            i += 1
+        elif _RULE.match(line.text):
+            flush()
+            after_list = False
+            paragraphs.append(Paragraph(line.start, line.end, "rule"))
             i += 1
         elif _TABLE_ROW.match(line.text) or (
                 i + 1 < n and "|" in line.text and _TABLE_RULE.match(lines[i + 1].text)):
             flush()
+            after_list = False
             j = i
             while j < n and "|" in lines[j].text and not lines[j].blank:
                 j += 1
@@ -229,6 +326,14 @@ def _markdown(lines: list[_Line]) -> list[Paragraph]:
         elif line.blank:
             flush()
             i += 1
+        elif not prose and not after_list and (line.indent >= 4 or line.text.startswith("\t")):
+            j = i
+            while j < n and (lines[j].blank or lines[j].indent >= 4 or lines[j].text.startswith("\t")):
+                j += 1
+            while lines[j - 1].blank:
+                j -= 1
+            paragraphs.append(Paragraph(line.start, lines[j - 1].end, "code"))
+            i = j
         else:
             prose.append(line)
             i += 1
@@ -237,4 +342,20 @@ def _markdown(lines: list[_Line]) -> list[Paragraph]:
 
 
 def _is_list(block: list[_Line]) -> bool:
-    return sum(1 for line in block if _LIST_ITEM.match(line.text)) >= max(1, len(block) // 2)
+    return any(_LIST_ITEM.match(line.text) for line in block)
+
+
+def _list_items(block: list[_Line]) -> list[Paragraph]:
+    """One paragraph per list item (with its continuation lines); lines before the
+    first item form paragraphs of their own."""
+    items: list[list[_Line]] = []
+    lead: list[_Line] = []
+    for line in block:
+        if _LIST_ITEM.match(line.text):
+            items.append([line])
+        elif items:
+            items[-1].append(line)
+        else:
+            lead.append(line)
+    out = _block_paragraphs(lead) if lead else []
+    return out + [Paragraph(item[0].start, item[-1].end) for item in items]
