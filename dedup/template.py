@@ -1,48 +1,84 @@
 """Telling legitimate repeats (templates) from scraping artifacts.
 
-Real pages repeat short structural lines on purpose: a recipe's "Portion Fix
-Containers: 1 Green, 1 Red, 1 Yellow, 1 tsp." under every meal, an interview's
-recurring question, a table header. Artifacts repeat differently: a pasted intro or
-related-stories block comes back as a *run* of paragraphs in the same order, and a
-caption or teaser comes back alone once or twice on an otherwise plain page.
+Real pages repeat lines on purpose: a recipe's "Portion Fix Containers: 1 Green,
+1 Red, 1 Yellow, 1 tsp." under every meal, an interview's recurring question, a
+table header. Artifacts repeat differently: a pasted intro or a related-stories
+block comes back as one *block* of consecutive paragraphs, and a caption or teaser
+comes back once or a few times on an otherwise plain page.
 
-The rule: a repeated paragraph is a template when it is short-to-medium, none of
-its copies sits in a repeated run, and the page repeats several different such
-lines (it is a structured page, not a page with a stray copy).
+Lines of data (quantities, scores, specifications: a fifth or more of their words
+are figures) repeat by nature and are always templates.
+
+Other repeats are first merged into blocks (a repeated pair ``(i, j)`` continues the
+block of ``(i - 1, j - 1)``). A page that repeats many different blocks is a
+structured page (a meal plan, a Q&A, a spec sheet) when most of its paragraphs take
+part: its repeats are templates and stay. Scrapers add copies to a page; they do
+not make most of it repeat in many different places. A page with a few repeated
+blocks, or one whose body was pasted twice (one long block), has artifacts.
 """
 
 from __future__ import annotations
 
 from .document import Doc
+from .normalize import words
 from .settings import Settings
+from .unionfind import UnionFind
 
-MAX_TEMPLATE_WORDS = 30
-MIN_TEMPLATE_GROUPS = 3
+MAX_TEMPLATE_WORDS = 40
+MIN_TEMPLATE_BLOCKS = 5
+MIN_REPEATED_SHARE = 0.6
+MIN_FIGURE_SHARE = 0.2
 
 
-def template_paragraphs(doc: Doc, settings: Settings,
-                        counts: dict[tuple[int, int], int]) -> set[int]:
+def is_data_line(norm: str) -> bool:
+    """Quantities, scores and specs rather than prose: many of the words are figures."""
+    tokens = words(norm)
+    return bool(tokens) and sum(1 for t in tokens if any(c.isdigit() for c in t)) >= MIN_FIGURE_SHARE * len(tokens)
+
+
+def repeated_pairs(doc: Doc, settings: Settings, counts: dict[tuple[int, int], int]) -> set[tuple[int, int]]:
+    """Pairs ``(i, j)``, ``i < j``, of near-identical paragraphs, short ones compared verbatim."""
     pairs = set()
     for (i, j), inter in counts.items():
         size_i, size_j = len(doc.shingles[i]), len(doc.shingles[j])
         if inter / (size_i + size_j - inter) >= settings.threshold:
             pairs.add((i, j))
+    first: dict[str, list[int]] = {}
+    for i, norm in enumerate(doc.norms):
+        if norm and not doc.paragraphs[i].structural and not doc.eligible(i, settings):
+            first.setdefault(norm, []).append(i)
+    for members in first.values():
+        if 1 < len(members) <= 64:
+            pairs.update((a, b) for x, a in enumerate(members) for b in members[x + 1:])
+    return pairs
+
+
+def repeated_blocks(pairs: set[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Repeated pairs merged along diagonals into blocks of consecutive paragraphs."""
+    blocks: UnionFind[tuple[int, int]] = UnionFind(sorted(pairs))
+    for i, j in pairs:
+        if (i + 1, j + 1) in pairs:
+            blocks.union((i, j), (i + 1, j + 1))
+    by_root: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for pair in sorted(pairs):
+        by_root.setdefault(blocks.find(pair), []).append(pair)
+    return list(by_root.values())
+
+
+def template_paragraphs(doc: Doc, settings: Settings,
+                        counts: dict[tuple[int, int], int]) -> set[int]:
+    """Eligible paragraphs whose repeats are legitimate and must all be kept."""
+    pairs = repeated_pairs(doc, settings, counts)
     if not pairs:
         return set()
-
-    def same(x: int, y: int) -> bool:
-        if x < 0 or y < 0 or x >= len(doc.norms) or y >= len(doc.norms):
-            return False
-        return (min(x, y), max(x, y)) in pairs or (bool(doc.norms[x]) and doc.norms[x] == doc.norms[y])
-
-    isolated: dict[int, set[int]] = {}
-    for i, j in pairs:
-        if max(doc.nwords[i], doc.nwords[j]) > MAX_TEMPLATE_WORDS:
-            continue
-        if same(i - 1, j - 1) or same(i + 1, j + 1):
-            continue
-        isolated.setdefault(i, {i}).add(j)
-    groups = {frozenset(members) for members in isolated.values()}
-    if len(groups) < MIN_TEMPLATE_GROUPS:
-        return set()
-    return {i for members in groups for i in members}
+    data = {k for pair in pairs for k in pair if doc.eligible(k, settings)
+            and doc.nwords[k] <= MAX_TEMPLATE_WORDS and is_data_line(doc.norms[k])}
+    blocks = repeated_blocks(pairs)
+    # Distinct repeated content: blocks that repeat the same paragraphs count once.
+    distinct = {min(i for i, _ in block) for block in blocks
+                if any(doc.eligible(i, settings) for i, _ in block)}
+    repeated = {k for pair in pairs for k in pair if doc.eligible(k, settings)}
+    eligible = sum(1 for i in range(len(doc.paragraphs)) if doc.eligible(i, settings))
+    if len(distinct) < MIN_TEMPLATE_BLOCKS or len(repeated) < MIN_REPEATED_SHARE * eligible:
+        return data
+    return data | repeated

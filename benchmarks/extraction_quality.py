@@ -1,0 +1,116 @@
+"""Cleaning quality on real extractor outputs against human-checked article bodies.
+
+For each ``input/<extractor>/<id>.txt`` and its gold body ``gold/<id>.txt`` in
+``../shared/data/extraction``, every normalised word 8-gram (counted within each
+line, the unit of these files) is counted in the input (``in``), the gold body
+(``g``) and the cleaned output (``out``). The copies that should remain are
+``target = min(in, max(g, 1))``: gold repeats are legitimate, and text the gold
+lacks (navigation) keeps one copy, since removing boilerplate is not this tool's job.
+
+* excess removed = sum(min(in - target, in - out)) / sum(in - target), over in > target
+* content lost   = sum(max(0, target - out)) / sum(target)
+* gold repeats removed = lines repeated in the gold body of which the output keeps
+  fewer copies than the input had (up to the gold's count)
+
+Usage: ``python benchmarks/extraction_quality.py [--data DIR] [--containment X]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from dedup.clean import canonicalize
+from dedup.document import analyze
+from dedup.normalize import normalize, words
+from dedup.reader import Article
+from dedup.settings import Settings
+from dedup.shingle import Shingler
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction"
+N = 8
+
+
+def grams(text: str) -> Counter[tuple[str, ...]]:
+    counts: Counter[tuple[str, ...]] = Counter()
+    for line in text.splitlines():
+        tokens = words(normalize(line))
+        counts.update(tuple(tokens[i:i + N]) for i in range(len(tokens) - N + 1))
+    return counts
+
+
+def line_counts(text: str) -> Counter[str]:
+    return Counter(normalize(line) for line in text.splitlines() if normalize(line))
+
+
+def score(inp: str, gold: str, out: str) -> tuple[int, int, int, int, int]:
+    """(excess, excess removed, target, lost, gold repeats removed) for one page."""
+    g_in, g_gold, g_out = grams(inp), grams(gold), grams(out)
+    excess = removed = target_total = lost = 0
+    for gram, count_in in g_in.items():
+        target = min(count_in, max(g_gold.get(gram, 0), 1))
+        count_out = g_out.get(gram, 0)
+        target_total += target
+        lost += max(0, target - count_out)
+        if count_in > target:
+            excess += count_in - target
+            removed += min(count_in - target, count_in - count_out)
+    gold_lines, in_lines, out_lines = line_counts(gold), line_counts(inp), line_counts(out)
+    repeats_removed = sum(1 for line, g in gold_lines.items() if g > 1
+                          and out_lines.get(line, 0) < min(in_lines.get(line, 0), g))
+    return excess, removed, target_total, lost, repeats_removed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--containment", type=float, default=None)
+    parser.add_argument("--threshold", type=float, default=None)
+    parser.add_argument("--worst", type=int, default=0, help="show the pages losing most content")
+    args = parser.parse_args(argv)
+    if not (args.data / "gold").is_dir():
+        print(f"skipped: no extraction data at {args.data}", file=sys.stderr)
+        return 0
+    settings = Settings().with_(containment=args.containment, threshold=args.threshold)
+    shingler = Shingler(settings.shingle, settings.ngram)
+    totals: dict[str, list[int]] = {}
+    worst: list[tuple[int, str]] = []
+    started = time.perf_counter()
+    pages = 0
+    for extractor_dir in sorted((args.data / "input").iterdir()):
+        row = totals.setdefault(extractor_dir.name, [0, 0, 0, 0, 0])
+        for path in sorted(extractor_dir.glob("*.txt")):
+            gold_path = args.data / "gold" / path.name
+            inp = path.read_text(encoding="utf-8")
+            if not inp.strip() or not gold_path.exists():
+                continue
+            out = canonicalize(analyze(Article(path.name, inp, str(path)), settings, shingler),
+                               settings).text
+            result = score(inp, gold_path.read_text(encoding="utf-8"), out)
+            pages += 1
+            for k, value in enumerate(result):
+                row[k] += value
+            if result[3] or result[4]:
+                worst.append((result[3] * 10 + result[4] * 1000, f"{extractor_dir.name}/{path.name}"))
+    elapsed = time.perf_counter() - started
+    print(f"{'extractor':<16}{'excess removed':>16}{'content lost':>14}{'gold repeats removed':>22}")
+    grand = [0, 0, 0, 0, 0]
+    for name, row in totals.items():
+        grand = [a + b for a, b in zip(grand, row)]
+        print(f"{name:<16}{_ratio(row[1], row[0]):>16}{_ratio(row[3], row[2], 4):>14}{row[4]:>22}")
+    print(f"{'overall':<16}{_ratio(grand[1], grand[0]):>16}{_ratio(grand[3], grand[2], 4):>14}{grand[4]:>22}")
+    print(f"{pages} pages in {elapsed:.1f} s")
+    for _, name in sorted(worst, reverse=True)[: args.worst]:
+        print("  worst:", name)
+    return 0
+
+
+def _ratio(part: int, whole: int, digits: int = 3) -> str:
+    return f"{part / whole:.{digits}f}" if whole else "n/a"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,332 @@
+"""The canonicaliser: what an article keeps, its cleaned text and the list of edits.
+
+Pure: an analysed article in, a :class:`Canonical` out. The rule that keeps content
+safe is *coverage*: a paragraph (or sentence) is removed only when the text that is
+kept, everything else in the article, already contains it (``containment`` of its
+shingles, and every figure it states). Candidates are tried from the least to the
+most preferred copy (last to first under ``keep="first"``), so of two copies the
+preferred one is still there when the other is tested and survives.
+
+Short paragraphs are never removed on their own, only as part of a pasted run
+whose neighbours were removed; structural blocks and template repeats stay.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from .document import Doc, contained, overlap
+from .joins import join_points
+from .normalize import normalize, words
+from .settings import Settings
+from .shingle import Shingler
+from .template import template_paragraphs
+from .within import shared_shingles
+
+EditKind = Literal["paragraph", "sentence", "join", "moved"]
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change. ``start``/``end`` are offsets into the original text; for a join
+    both are the point where a space is put back."""
+
+    kind: EditKind
+    start: int
+    end: int
+    paragraph: int
+    sentence: int | None = None
+    reason: str = "duplicate"
+    kept_paragraph: int | None = None
+    kept_sentence: int | None = None
+    jaccard: float = 1.0
+    containment: float = 1.0
+    removed: str = ""
+    kept: str = ""
+
+
+@dataclass
+class Canonical:
+    text: str
+    edits: list[Edit] = field(default_factory=list)
+
+    @property
+    def removals(self) -> list[Edit]:
+        return [e for e in self.edits if e.kind in ("paragraph", "sentence")]
+
+
+class _Coverage:
+    """Multiset of the shingles (and figures) of everything currently kept."""
+
+    def __init__(self, sets: dict[int, np.ndarray], figures: dict[int, Counter[str]]) -> None:
+        self.sets = dict(sets)
+        self.figures = dict(figures)
+        self.counts: Counter[int] = Counter()
+        self.figure_counts: Counter[str] = Counter()
+        for i, s in self.sets.items():
+            self.counts.update(s.tolist())
+            self.figure_counts.update(self.figures[i].keys())
+
+    def covered_by_others(self, owner: int, shingles: np.ndarray, figures: set[str]) -> float:
+        """Share of ``shingles`` kept elsewhere than in paragraph ``owner`` (0 if a figure is not)."""
+        if len(shingles) == 0:
+            return 0.0
+        own = set(self.sets.get(owner, np.zeros(0, np.uint32)).tolist())
+        counts = self.counts
+        hits = sum(1 for h in shingles.tolist() if counts[h] - (h in own) > 0)
+        own_figures = self.figures.get(owner, Counter())
+        for figure in figures:
+            if self.figure_counts[figure] - (figure in own_figures) <= 0:
+                return 0.0
+        return hits / len(shingles)
+
+    def replace(self, owner: int, shingles: np.ndarray | None, figures: Counter[str] | None) -> None:
+        old = self.sets.pop(owner, None)
+        if old is not None:
+            self.counts.subtract(old.tolist())
+            self.figure_counts.subtract(self.figures.pop(owner).keys())
+        if shingles is not None and figures is not None:
+            self.sets[owner] = shingles
+            self.figures[owner] = figures
+            self.counts.update(shingles.tolist())
+            self.figure_counts.update(figures.keys())
+
+
+def _figures(norm: str) -> Counter[str]:
+    return Counter(w for w in words(norm) if _DIGIT.search(w))
+
+
+def canonicalize(doc: Doc, settings: Settings | None = None, keep: str = "first",
+                 fix_joins: bool = True) -> Canonical:
+    """The canonical version of one article and the edits that make it.
+
+    Args:
+        doc: the analysed article (``dedup.document.analyze``).
+        settings: thresholds and shingles; the defaults when omitted.
+        keep: which copy survives: ``first`` (default), ``longest`` (the most
+            complete copy, at the position of the first), ``newest`` (the same as
+            ``first`` inside one article; it picks among articles by date).
+        fix_joins: put back the space of sentences glued together ("added.The").
+
+    Example:
+        >>> from dedup.document import analyze
+        >>> from dedup.reader import Article
+        >>> from dedup.shingle import Shingler
+        >>> text = "One two three four five six seven eight nine.\\nSomething else entirely here now okay.\\nOne two three four five six seven eight nine."
+        >>> doc = analyze(Article("a", text, "a"), Settings(), Shingler())
+        >>> canonicalize(doc).text.splitlines()
+        ['One two three four five six seven eight nine.', 'Something else entirely here now okay.']
+    """
+    settings = settings or Settings()
+    shingler = Shingler(settings.shingle, settings.ngram)
+    n = len(doc.paragraphs)
+    eligible = [i for i in range(n) if doc.eligible(i, settings)]
+    templates = template_paragraphs(doc, settings, shared_shingles(doc, eligible))
+    coverage = _Coverage({i: doc.shingles[i] for i in range(n) if len(doc.shingles[i])},
+                         {i: _figures(doc.norms[i]) for i in range(n)})
+    removed: dict[int, Edit] = {}
+
+    order = sorted((i for i in eligible if i not in templates),
+                   key=lambda i: _preference(doc, i, keep), reverse=True)
+    for i in order:
+        share = coverage.covered_by_others(i, doc.shingles[i], set(coverage.figures[i]))
+        if share >= settings.containment:
+            best = _best_cover(doc, i, coverage)
+            jaccard, _, _ = overlap(doc.shingles[i], doc.shingles[best]) if best is not None else (0.0, 0.0, 0)
+            reason = "duplicate" if jaccard >= settings.threshold else (
+                "contained" if best is not None and contained(doc.shingles[i], doc.shingles[best]) >= settings.containment
+                else "covered")
+            p = doc.paragraphs[i]
+            removed[i] = Edit("paragraph", p.start, p.end, i, reason=reason, kept_paragraph=best,
+                              jaccard=jaccard, containment=share,
+                              removed=doc.text_of(i), kept=doc.text_of(best) if best is not None else "")
+            coverage.replace(i, None, None)
+
+    _remove_runs(doc, settings, removed, coverage)
+    sentence_edits = _remove_sentences(doc, settings, removed, templates, coverage, shingler, keep)
+    moves = _moves(doc, removed, keep) if keep == "longest" else {}
+    joins = _joins(doc, removed, sentence_edits) if fix_joins else []
+    edits = sorted([*removed.values(), *sentence_edits, *joins, *moves.values()],
+                   key=lambda e: (e.start, e.kind != "join"))
+    return Canonical(_render(doc, removed, sentence_edits, joins, moves), edits)
+
+
+def _preference(doc: Doc, i: int, keep: str) -> tuple[float, ...]:
+    """Higher is tried for removal first: the least preferred copy."""
+    if keep == "longest":
+        return (-len(doc.shingles[i]), i)
+    return (i,)
+
+
+def _best_cover(doc: Doc, i: int, coverage: _Coverage) -> int | None:
+    best, best_share = None, 0.0
+    for k, s in coverage.sets.items():
+        if k == i:
+            continue
+        share = contained(doc.shingles[i], s)
+        if share > best_share or (share == best_share and best is not None and k < best):
+            best, best_share = k, share
+    return best
+
+
+def _remove_runs(doc: Doc, settings: Settings, removed: dict[int, Edit], coverage: _Coverage) -> None:
+    """Short lines inside a pasted block go with it: a short paragraph next to a removed
+    one whose kept twin has the same short line beside it."""
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(doc.paragraphs)):
+            if i in removed or doc.paragraphs[i].structural or doc.eligible(i, settings):
+                continue
+            twin = _aligned_twin(doc, i, removed)
+            if twin is None:
+                continue
+            p = doc.paragraphs[i]
+            removed[i] = Edit("paragraph", p.start, p.end, i, reason="run", kept_paragraph=twin,
+                              removed=doc.text_of(i), kept=doc.text_of(twin))
+            coverage.replace(i, None, None)
+            changed = True
+
+
+def _aligned_twin(doc: Doc, i: int, removed: dict[int, Edit]) -> int | None:
+    for step in (-1, 1):
+        neighbour = removed.get(i + step)
+        if neighbour is None or neighbour.kept_paragraph is None:
+            continue
+        twin = neighbour.kept_paragraph - step
+        if 0 <= twin < len(doc.paragraphs) and twin != i and twin not in removed \
+                and doc.norms[twin] == doc.norms[i] and doc.text_of(twin).strip() == doc.text_of(i).strip():
+            return twin
+    return None
+
+
+def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
+                      coverage: _Coverage, shingler: Shingler, keep: str) -> list[Edit]:
+    """Sentences of kept paragraphs that the rest of the kept text already says."""
+    edits: list[Edit] = []
+    candidates = [i for i in range(len(doc.paragraphs))
+                  if i not in removed and i not in templates and doc.eligible(i, settings)]
+    for i in sorted(candidates, key=lambda i: _preference(doc, i, keep), reverse=True):
+        spans = doc.sentences(i)
+        if len(spans) < 2:
+            continue
+        alive = list(range(len(spans)))
+        for k in reversed(range(len(spans))):
+            start, end = spans[k]
+            norm = normalize(doc.article.text[start:end])
+            if len(words(norm)) < settings.min_words or len(alive) < 2:
+                continue
+            sentence_set = shingler.from_units(shingler.units(norm))
+            share = coverage.covered_by_others(i, sentence_set, set(_figures(norm)))
+            if share < settings.containment:
+                continue
+            alive.remove(k)
+            rest = normalize(" ".join(doc.article.text[spans[m][0]:spans[m][1]] for m in alive))
+            coverage.replace(i, shingler.from_units(shingler.units(rest)), _figures(rest))
+            kept_at = _best_cover_set(doc, i, sentence_set, coverage)
+            edits.append(Edit("sentence", start, end, i, sentence=k, reason="duplicate",
+                              kept_paragraph=kept_at, containment=share,
+                              jaccard=contained(sentence_set, doc.shingles[kept_at]) if kept_at is not None else 0.0,
+                              removed=doc.article.text[start:end],
+                              kept=doc.text_of(kept_at) if kept_at is not None else ""))
+    return edits
+
+
+def _best_cover_set(doc: Doc, owner: int, shingles: np.ndarray, coverage: _Coverage) -> int | None:
+    best, best_share = None, 0.0
+    for k, s in coverage.sets.items():
+        if k != owner:
+            share = contained(shingles, s)
+            if share > best_share:
+                best, best_share = k, share
+    return best
+
+
+def _moves(doc: Doc, removed: dict[int, Edit], keep: str) -> dict[int, Edit]:
+    """Under ``keep="longest"``, the surviving copy takes the place of the first copy."""
+    moves: dict[int, Edit] = {}
+    for i, edit in sorted(removed.items()):
+        k = edit.kept_paragraph
+        if k is None or k < i or k in moves or edit.reason == "run":
+            continue
+        if edit.reason not in ("duplicate", "contained"):
+            continue
+        p = doc.paragraphs[k]
+        moves[k] = Edit("moved", p.start, p.end, k, reason="longest", kept_paragraph=i,
+                        removed=doc.text_of(k), kept=doc.text_of(k))
+    return moves
+
+
+def _joins(doc: Doc, removed: dict[int, Edit], sentence_edits: list[Edit]) -> list[Edit]:
+    gone = [(e.start, e.end) for e in sentence_edits]
+    out = []
+    for i, p in enumerate(doc.paragraphs):
+        if i in removed or p.kind != "prose":
+            continue
+        body = doc.text_of(i)
+        for point in join_points(body):
+            at = p.start + point
+            if any(s <= at <= e for s, e in gone):
+                continue
+            out.append(Edit("join", at, at, i, reason="lost boundary",
+                            removed=body[max(0, point - 30): point + 30]))
+    return out
+
+
+def _render(doc: Doc, removed: dict[int, Edit], sentences: list[Edit], joins: list[Edit],
+            moves: dict[int, Edit]) -> str:
+    """The kept bytes, in order, with separators of removed paragraphs dropped."""
+    text = doc.article.text
+    paragraphs = doc.paragraphs
+    cuts: list[tuple[int, int]] = []
+    gone = set(removed) | set(moves)
+    targets = {move.kept_paragraph: k for k, move in moves.items()}
+    inserts: dict[int, str] = {}
+    for i in sorted(gone):
+        p = paragraphs[i]
+        if i in targets:  # the longest copy takes this place: swap the text, keep the separator
+            cuts.append((p.start, p.end))
+            moved = paragraphs[targets[i]]
+            inserts[p.start] = text[moved.start:moved.end]
+        elif any(j not in gone or j in targets for j in range(i + 1, len(paragraphs))):
+            cuts.append((p.start, paragraphs[i + 1].start))
+        else:
+            before = [j for j in range(i) if j not in gone or j in targets]
+            cuts.append((paragraphs[before[-1]].end if before else p.start, p.end))
+    for edit in sentences:
+        p = paragraphs[edit.paragraph]
+        spans = doc.sentences(edit.paragraph)
+        k = edit.sentence if edit.sentence is not None else 0
+        nxt = spans[k + 1][0] if k + 1 < len(spans) else None
+        if nxt is not None:
+            cuts.append((edit.start, nxt))
+        else:
+            cuts.append((spans[k - 1][1] if k > 0 else edit.start, edit.end))
+    for join in joins:
+        inserts[join.start] = inserts.get(join.start, "") + " "
+    return _apply(text, cuts, inserts)
+
+
+def _apply(text: str, cuts: list[tuple[int, int]], inserts: dict[int, str]) -> str:
+    deleted = np.zeros(len(text) + 1, dtype=bool)
+    for start, end in cuts:
+        deleted[start:end] = True
+    pieces: list[str] = []
+    last = 0
+    points = sorted(set(inserts) | {len(text)})
+    for point in points:
+        segment = text[last:point]
+        mask = deleted[last:point]
+        if mask.any():
+            segment = "".join(ch for ch, gone in zip(segment, mask) if not gone)
+        pieces.append(segment)
+        if point in inserts:
+            pieces.append(inserts[point])
+        last = point
+    return "".join(pieces)
