@@ -33,6 +33,7 @@ _EXPORTS = {
     "scan_paths": "dedup.api",
     "ScanResult": "dedup.scan",
     "fix_joins": "dedup.joins",
+    "MinHashIndex": "dedup.index",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

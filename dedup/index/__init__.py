@@ -1,0 +1,38 @@
+"""A persistent MinHash index: SQLite by default, Redis for a shared index.
+
+Example:
+    >>> from dedup import MinHashIndex
+    >>> with MinHashIndex(".dedup/index.sqlite") as index:  # doctest: +SKIP
+    ...     index.add("a1", text)
+    ...     matches = index.query(other_text)
+"""
+
+from __future__ import annotations
+
+from .core import DEFAULT_LOCATION, MinHashIndex, open_store
+from .model import (
+    DamagedIndexError,
+    IncompatibleSettingsError,
+    IndexBusyError,
+    IndexStoreError,
+    IndexVersionError,
+    Match,
+    MissingIndexError,
+    NotAnIndexError,
+    Stats,
+)
+
+__all__ = [
+    "DEFAULT_LOCATION",
+    "DamagedIndexError",
+    "IncompatibleSettingsError",
+    "IndexBusyError",
+    "IndexStoreError",
+    "IndexVersionError",
+    "Match",
+    "MinHashIndex",
+    "MissingIndexError",
+    "NotAnIndexError",
+    "Stats",
+    "open_store",
+]

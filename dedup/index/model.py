@@ -1,0 +1,220 @@
+"""The index's values and pure helpers: errors, entries, matches, verification.
+
+Nothing here touches storage: the back-ends move :class:`Batch` rows in and out,
+and :func:`verify` turns LSH candidates into :class:`Match` values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from ..document import Doc, article_shingles, overlap
+from ..minhash import band_keys, signatures
+from ..settings import Settings
+from ..shingle import Shingler
+
+FORMAT = "dedup-minhash-index"
+SCHEMA_VERSION = 1
+
+EntryKind = Literal["article", "paragraph"]
+
+
+class IndexStoreError(Exception):
+    """Base of every index error; the message starts with the index's location."""
+
+
+class NotAnIndexError(IndexStoreError):
+    """The file or Redis name holds something other than a dedup index."""
+
+
+class DamagedIndexError(IndexStoreError):
+    """The index exists but cannot be read (truncated, corrupted, half-written)."""
+
+
+class MissingIndexError(IndexStoreError):
+    """No index at this location, and creating one was not allowed."""
+
+
+class IndexVersionError(IndexStoreError):
+    """The index was written by a newer version of dedup (a newer schema)."""
+
+
+class IncompatibleSettingsError(IndexStoreError):
+    """The index's signatures were made with other shingle or MinHash settings."""
+
+
+class IndexBusyError(IndexStoreError):
+    """Another process held the index's write lock for longer than the busy timeout."""
+
+
+def entry_key(article: str, paragraph: int | None) -> str:
+    """The key of an entry: ``article`` for the whole article, ``article#N`` for paragraph N."""
+    return article if paragraph is None else f"{article}#{paragraph}"
+
+
+def split_key(key: str) -> tuple[str, int] | None:
+    """``("article", N)`` when ``key`` looks like a paragraph key ``article#N``."""
+    head, sep, tail = key.rpartition("#")
+    if sep and head and tail.isdigit():
+        return head, int(tail)
+    return None
+
+
+def pack(shingles: np.ndarray) -> bytes:
+    """A sorted uint32 shingle set as little-endian bytes (what the back-ends store)."""
+    return np.ascontiguousarray(shingles, dtype="<u4").tobytes()
+
+
+def unpack(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype="<u4").astype(np.uint32, copy=False)
+
+
+@dataclass
+class Batch:
+    """Articles to (re)place in the index, with one row per entry.
+
+    ``owner[i]`` indexes ``articles``; ``paragraph[i]`` is ``None`` for a whole article.
+    """
+
+    articles: list[str] = field(default_factory=list)
+    owner: list[int] = field(default_factory=list)
+    paragraph: list[int | None] = field(default_factory=list)
+    sets: list[np.ndarray] = field(default_factory=list)
+    keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.uint64))
+
+    def __len__(self) -> int:
+        return len(self.owner)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One entry as read back from a back-end."""
+
+    article: str
+    paragraph: int | None
+    shingles: np.ndarray
+
+    @property
+    def key(self) -> str:
+        return entry_key(self.article, self.paragraph)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A verified near-duplicate of (part of) the query in the index.
+
+    Attributes:
+        key: the index entry, ``article`` or ``article#paragraph``.
+        article: the indexed article's key.
+        paragraph: the indexed paragraph's number, ``None`` for a whole article.
+        kind: ``"article"`` or ``"paragraph"``.
+        jaccard: exact Jaccard similarity of the shingle sets.
+        containment: share of the smaller set found in the larger.
+        query: which paragraph of the query matched, ``None`` for the whole query.
+        reason: ``"duplicate"`` (Jaccard at or above the threshold) or ``"contained"``.
+        size: the number of shingles of the indexed entry.
+    """
+
+    key: str
+    article: str
+    paragraph: int | None
+    kind: EntryKind
+    jaccard: float
+    containment: float
+    query: int | None = None
+    reason: Literal["duplicate", "contained"] = "duplicate"
+    size: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "article": self.article, "paragraph": self.paragraph,
+                "kind": self.kind, "jaccard": round(self.jaccard, 4),
+                "containment": round(self.containment, 4), "query": self.query,
+                "reason": self.reason, "size": self.size}
+
+
+@dataclass(frozen=True)
+class Stats:
+    location: str
+    backend: str
+    articles: int
+    entries: int
+    settings: Settings
+    bands: int
+    rows: int
+    size_bytes: int | None
+
+    @property
+    def paragraphs(self) -> int:
+        return self.entries - self.articles
+
+    def to_json(self) -> dict[str, Any]:
+        return {"location": self.location, "backend": self.backend, "articles": self.articles,
+                "paragraphs": self.paragraphs, "entries": self.entries,
+                "settings": self.settings.to_dict(), "bands": self.bands, "rows": self.rows,
+                "size_bytes": self.size_bytes}
+
+
+def sort_matches(matches: Iterable[Match]) -> list[Match]:
+    """Most similar first; ties broken by containment, then key, for a stable order."""
+    return sorted(matches, key=lambda m: (-m.jaccard, -m.containment, m.key,
+                                          -1 if m.query is None else m.query))
+
+
+# -- pure helpers -------------------------------------------------------------------
+
+
+def doc_entries(doc: Doc, settings: Settings, shingler: Shingler) -> tuple[list[int | None], list[np.ndarray]]:
+    """The entries of one analysed article: the whole article, then each eligible paragraph."""
+    paragraphs: list[int | None] = [None]
+    sets = [article_shingles(doc, shingler)]
+    for i in range(len(doc.paragraphs)):
+        if doc.eligible(i, settings) and len(doc.shingles[i]):
+            paragraphs.append(i)
+            sets.append(doc.shingles[i])
+    return paragraphs, sets
+
+
+def fingerprints(sets: Sequence[np.ndarray], settings: Settings, bands: int, rows: int) -> np.ndarray:
+    """LSH band keys, one row per set (empty sets get a row that is never looked up)."""
+    if not sets:
+        return np.zeros((0, bands), dtype=np.uint64)
+    return band_keys(signatures(sets, settings.num_perm, settings.seed), bands, rows)
+
+
+def verify(query: np.ndarray, query_part: int | None, candidates: Iterable[Stored],
+           settings: Settings, exclude: str | None = None) -> list[Match]:
+    """Exact Jaccard and containment of ``query`` against each candidate of the same kind.
+
+    Identical candidate sets (boilerplate indexed many times) are compared once.
+    """
+    kind: EntryKind = "article" if query_part is None else "paragraph"
+    seen: dict[bytes, tuple[float, float]] = {}
+    out = []
+    for item in candidates:
+        if (item.paragraph is None) != (query_part is None) or item.article == exclude:
+            continue
+        digest = item.shingles.tobytes()
+        scores = seen.get(digest)
+        if scores is None:
+            jaccard, containment, _ = overlap(query, item.shingles)
+            scores = seen[digest] = (jaccard, containment)
+        jaccard, containment = scores
+        if jaccard >= settings.threshold or containment >= settings.containment:
+            reason: Literal["duplicate", "contained"] = (
+                "duplicate" if jaccard >= settings.threshold else "contained")
+            out.append(Match(item.key, item.article, item.paragraph, kind, jaccard,
+                             containment, query_part, reason, len(item.shingles)))
+    return out
+
+
+def settings_json(settings: Settings) -> str:
+    return json.dumps(settings.to_dict(), sort_keys=True)
+
+
+def describe(signature_key: dict[str, Any]) -> str:
+    return " ".join(f"{k}={v}" for k, v in signature_key.items())
