@@ -138,6 +138,10 @@ def main() -> None:
 @common_options
 @click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich",
               help="Rich report on the terminal, or the versioned JSON document on stdout.")
+@click.option("--index", "index_location", metavar="FILE|URL",
+              help="Also compare with the corpus in this index (SQLite file or redis:// URL).")
+@click.option("--update-index", is_flag=True, default=None,
+              help="Add the scanned articles to the index afterwards (--index, else config `index`).")
 def scan(paths: tuple[str, ...], fmt: str, **flags: Any) -> None:
     """Report near-duplicates within and across the articles in PATHS.
 
@@ -150,10 +154,15 @@ def scan(paths: tuple[str, ...], fmt: str, **flags: Any) -> None:
     run = Run(flags)
     settings = run.settings()
     started = time.perf_counter()
+    linked = bool(run.get("index_location") or run.get("update_index"))
     with progress_bar(run, "scanning") as progress:
         result = run_scan(iter_inputs(paths, run.read_options()), settings,
                           scope=run.get("scope", "all"), jobs=run.jobs,
-                          keep_docs=fmt == "rich", progress=progress)
+                          keep_docs=fmt == "rich" or linked, progress=progress)
+    if linked:
+        from .index_cli import link_scan
+
+        link_scan(run, result, settings)
     if fmt == "json":
         click.echo(json.dumps(_scan_json(result), ensure_ascii=False, indent=None))
     else:
@@ -171,6 +180,11 @@ def _scan_json(result: Any) -> dict[str, Any]:
     from .report import to_json
 
     return to_json(result)
+
+
+from .index_cli import index  # noqa: E402  (light: click only; commands import the rest)
+
+main.add_command(index)
 
 
 if __name__ == "__main__":  # pragma: no cover
