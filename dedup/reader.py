@@ -260,7 +260,7 @@ def _read_jsonl_file(path: str, options: ReadOptions) -> Iterator[Item]:
     try:
         with gzip.open(path, "rb") if gz else open(path, "rb") as handle:
             head = handle.peek(_SNIFF)[:_SNIFF]
-            if b"\x00" in head:
+            if b"\x00" in head and not head.lstrip().lstrip(_BOM).startswith(b"{"):
                 yield InputError(path, "binary data (contains NUL bytes), not JSON lines")
                 return
             yield from _parse_jsonl(path, handle, options)

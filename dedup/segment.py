@@ -4,8 +4,8 @@ Paragraphs are character spans into the original text, so whatever is kept can b
 written back exactly as it was. Four layouts are recognised:
 
 * ``lines``: one paragraph per line (extractor outputs, the seed article);
-* ``blocks``: paragraphs separated by blank lines (BBC), a block of hard-wrapped
-  lines being one paragraph;
+* ``blocks``: paragraphs separated by blank lines (BBC); each line is a paragraph,
+  unless the article is narrow and a block is one hard-wrapped paragraph;
 * ``indented``: hard-wrapped lines (Reuters) where a paragraph starts at an
   indented line or after a blank line, and a line that is not indented continues
   the paragraph above. Runs of one-line rows (earnings tables, rate tables) are
@@ -53,36 +53,37 @@ class Paragraph:
         return self.kind in STRUCTURAL
 
 
-@dataclass(frozen=True)
 class _Line:
-    start: int
-    end: int  # end of content, before the terminator
-    text: str
+    """One line: its content span (without the terminator) and shape, computed once."""
 
-    @property
-    def blank(self) -> bool:
-        return not self.text.strip()
+    __slots__ = ("start", "end", "text", "blank", "indent", "width")
 
-    @property
-    def indent(self) -> int:
-        return len(self.text) - len(self.text.lstrip(" \t"))
+    def __init__(self, start: int, end: int, text: str) -> None:
+        self.start = start
+        self.end = end
+        self.text = text
+        stripped = text.lstrip(" \t")
+        self.blank = not text.strip()
+        self.indent = len(text) - len(stripped)
+        self.width = len(text.rstrip())
 
     @property
     def indented(self) -> bool:
-        return self.text[:1] in (" ", "\t") and not self.blank
+        return self.indent > 0 and not self.blank
 
-    @property
-    def width(self) -> int:
-        return len(self.text.rstrip())
+    def __repr__(self) -> str:
+        return f"_Line({self.start}, {self.end}, {self.text!r})"
 
 
 def split_lines(text: str) -> list[_Line]:
     """Every line of ``text`` (``\\n``, ``\\r\\n`` or ``\\r`` endings) as a span without its terminator."""
     lines = []
+    size = len(text)
     for match in _LINE.finditer(text):
-        if match.start() == len(text) and not match.group(0):
+        start = match.start()
+        if start == size and start == match.end():
             break
-        lines.append(_Line(match.start(1), match.end(1), match.group(1)))
+        lines.append(_Line(start, match.end(1), match.group(1)))
     return lines
 
 
@@ -93,7 +94,10 @@ def detect_layout(text: str, markdown: bool = False) -> Layout:
         >>> detect_layout("First paragraph.\\nSecond paragraph.")
         'lines'
     """
-    lines = split_lines(text)
+    return _layout(split_lines(text), markdown)
+
+
+def _layout(lines: list[_Line], markdown: bool) -> Layout:
     if markdown or _has_front_matter(lines):
         return "markdown"
     content = [line for line in lines if not line.blank]
@@ -162,13 +166,17 @@ def segment(text: str, markdown: bool = False) -> list[Paragraph]:
         >>> [text[p.start:p.end] for p in segment(text)]
         ['One.', 'Two.']
     """
-    layout = detect_layout(text, markdown)
     lines = split_lines(text)
+    layout = _layout(lines, markdown)
     if layout == "markdown":
         return _markdown(lines)
     if layout == "indented":
         return _indented(lines)
     if layout == "blocks":
+        # Only a narrow article can hold a hard-wrapped block; where some lines are long,
+        # each line is a paragraph of its own (a short caption above a long line).
+        if any(line.width > _WRAP_MAX for line in lines):
+            return [Paragraph(line.start, line.end) for line in lines if not line.blank]
         return [p for block in _blocks(lines) for p in _block_paragraphs(block)]
     return [Paragraph(line.start, line.end) for line in lines if not line.blank]
 
@@ -195,7 +203,20 @@ def _is_wrapped(block: list[_Line]) -> bool:
     heads = [line.width for line in block[:-1]]
     if max(heads) > _WRAP_MAX or block[-1].width > _WRAP_MAX:
         return False
-    return min(heads) >= 0.5 * max(heads) and max(heads) >= 30
+    if min(heads) < 0.5 * max(heads) or max(heads) < 30:
+        return False
+    # Wrapped prose breaks mid-sentence; a list of headlines or links breaks between items.
+    breaks = list(zip(block[:-1], block[1:]))
+    flowing = sum(1 for above, below in breaks if _continues(above.text, below.text))
+    return flowing >= 0.5 * len(breaks)
+
+
+def _continues(above: str, below: str) -> bool:
+    """Whether ``below`` carries on the sentence ``above`` was cut in."""
+    head = below.lstrip()[:1]
+    tail = above.rstrip()[-1:]
+    return head.islower() or head.isdigit() or tail in (",", "-", ";") or (
+        bool(tail) and tail.isalpha() and not head.isupper())
 
 
 def _block_paragraphs(block: list[_Line]) -> list[Paragraph]:
