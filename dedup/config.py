@@ -1,12 +1,20 @@
 """Settings from ``[tool.dedup]`` in pyproject.toml or ``[dedup]`` in setup.cfg.
 
-The nearest file found walking up from the working directory wins; flags given on
-the command line win over both.
+The nearest folder holding either, walking up from the working directory (and
+stopping at the repository root), wins; in one folder ``pyproject.toml`` is read
+first. Flags given on the command line win over the file. Keys may be spelt with
+``-`` or ``_``. Values are checked here so that a bad one is reported with the file
+that holds it::
+
+    [tool.dedup]
+    threshold = 0.85
+    exclude = ["drafts/*"]
 """
 
 from __future__ import annotations
 
 import configparser
+import difflib
 import os
 import sys
 from pathlib import Path
@@ -21,6 +29,21 @@ LIST_KEYS = frozenset({"include", "exclude"})
 INT_KEYS = frozenset({"ngram", "num_perm", "seed", "min_words", "max_bucket", "jobs"})
 FLOAT_KEYS = frozenset({"threshold", "containment"})
 BOOL_KEYS = frozenset({"fix_joins", "quiet"})
+STR_KEYS = frozenset({"text_field", "id_field", "date_field", "index"})
+CHOICES: dict[str, tuple[str, ...]] = {
+    "scope": ("within", "across", "all"),
+    "shingle": ("word", "char"),
+    "keep": ("first", "longest", "newest"),
+    "format": ("rich", "json"),
+}
+# Inclusive bounds of the numeric settings (None: unbounded).
+BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "ngram": (1, 32), "num_perm": (16, 1024), "min_words": (1, None), "max_bucket": (2, None),
+    "jobs": (0, None),
+}
+KNOWN_KEYS = LIST_KEYS | INT_KEYS | FLOAT_KEYS | BOOL_KEYS | STR_KEYS | frozenset(CHOICES)
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 
 
 class ConfigError(Exception):
@@ -28,7 +51,7 @@ class ConfigError(Exception):
 
 
 def find_config(start: str | os.PathLike[str] | None = None) -> tuple[Path, dict[str, Any]] | None:
-    """The nearest ``(file, settings)`` holding dedup settings, if any."""
+    """The nearest ``(file, raw settings)`` holding dedup settings, if any."""
     here = Path(start or os.getcwd()).resolve()
     for folder in (here, *here.parents):
         for loader in (_from_pyproject, _from_setup_cfg):
@@ -41,11 +64,20 @@ def find_config(start: str | os.PathLike[str] | None = None) -> tuple[Path, dict
 
 
 def load_config(start: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The checked settings of the nearest config file (``{}`` when there is none).
+
+    The file's path is under the key ``"_file"``. Raises :class:`ConfigError` for
+    a file that cannot be parsed or a value that is not allowed.
+
+    Example:
+        >>> load_config("/")
+        {}
+    """
     found = find_config(start)
     if found is None:
         return {}
     path, raw = found
-    return {key: _coerce(path, key, value) for key, value in raw.items()} | {"_file": str(path)}
+    return {key: coerce(path, key, value) for key, value in raw.items()} | {"_file": str(path)}
 
 
 def _from_pyproject(folder: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -56,45 +88,95 @@ def _from_pyproject(folder: Path) -> tuple[Path, dict[str, Any]] | None:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read settings: {exc}") from None
-    section = data.get("tool", {}).get("dedup")
+    tool = data.get("tool", {})
+    section = tool.get("dedup") if isinstance(tool, dict) else None
     if section is None:
         return None
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: [tool.dedup] must be a table")
-    return path, {k.replace("-", "_"): v for k, v in section.items()}
+    return path, _keys(path, section)
 
 
 def _from_setup_cfg(folder: Path) -> tuple[Path, dict[str, Any]] | None:
     path = folder / "setup.cfg"
     if not path.is_file():
         return None
-    parser = configparser.ConfigParser()
+    parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(path, encoding="utf-8")
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
-        raise ConfigError(f"{path}: cannot read settings: {exc}") from None
+        message = " ".join(str(exc).split())
+        raise ConfigError(f"{path}: cannot read settings: {message}") from None
     if not parser.has_section("dedup"):
         return None
-    return path, {k.replace("-", "_"): v for k, v in parser.items("dedup")}
+    return path, _keys(path, dict(parser.items("dedup")))
 
 
-def _coerce(path: Path, key: str, value: Any) -> Any:
-    try:
-        if key in LIST_KEYS:
-            if isinstance(value, str):
-                return tuple(v.strip() for v in value.replace("\n", ",").split(",") if v.strip())
-            return tuple(str(v) for v in value)
-        if key in INT_KEYS:
-            return int(value)
-        if key in FLOAT_KEYS:
-            return float(value)
-        if key in BOOL_KEYS:
-            if isinstance(value, str):
-                return value.strip().lower() in ("1", "true", "yes", "on")
-            return bool(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{path}: invalid value for {key}: {value!r}") from None
-    if key == "index" and isinstance(value, str) and not value.startswith("redis://") \
-            and not os.path.isabs(value):
-        return str(path.parent / value)
+def _keys(path: Path, section: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in section.items():
+        name = key.replace("-", "_")
+        if name not in KNOWN_KEYS:
+            # A misspelt setting would be silently ignored; an unrelated key is left for
+            # commands that know it.
+            close = difflib.get_close_matches(name, KNOWN_KEYS, n=1, cutoff=0.8)
+            if close:
+                raise ConfigError(f"{path}: unknown setting {key!r} (did you mean {close[0]!r}?)")
+        out[name] = value
+    return out
+
+
+def coerce(path: Path, key: str, value: Any) -> Any:
+    """A setting's value as the command line would give it, or :class:`ConfigError`."""
+    where = f"{path}: {key}"
+    if key in LIST_KEYS:
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.replace("\n", ",").split(",") if v.strip())
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise ConfigError(f"{where} must be a list of globs, got {value!r}")
+    if key in INT_KEYS:
+        number = _number(where, value, int)
+        _check_bounds(where, key, number)
+        return number
+    if key in FLOAT_KEYS:
+        share = _number(where, value, float)
+        if not 0.0 < share <= 1.0:
+            raise ConfigError(f"{where} must be in (0, 1], got {value!r}")
+        return share
+    if key in BOOL_KEYS:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+            return value.strip().lower() in _TRUE
+        raise ConfigError(f"{where} must be true or false, got {value!r}")
+    if key in CHOICES:
+        if value not in CHOICES[key]:
+            raise ConfigError(f"{where} must be one of {', '.join(CHOICES[key])}, got {value!r}")
+        return value
+    if key in STR_KEYS:
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{where} must be a non-empty string, got {value!r}")
+        if key == "index" and "://" not in value and not os.path.isabs(value):
+            return str(path.parent / value)  # relative to the config file, not the cwd
+        return value
     return value
+
+
+def _number(where: str, value: Any, kind: type[int] | type[float]) -> Any:
+    if isinstance(value, bool):
+        raise ConfigError(f"{where} must be a number, got {value!r}")
+    if kind is int and isinstance(value, float):
+        raise ConfigError(f"{where} must be a whole number, got {value!r}")
+    try:
+        return kind(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where} must be a {'whole ' if kind is int else ''}number, "
+                          f"got {value!r}") from None
+
+
+def _check_bounds(where: str, key: str, number: int) -> None:
+    low, high = BOUNDS.get(key, (None, None))
+    if (low is not None and number < low) or (high is not None and number > high):
+        span = f"at least {low}" if high is None else f"between {low} and {high}"
+        raise ConfigError(f"{where} must be {span}, got {number}")
