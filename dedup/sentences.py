@@ -30,7 +30,22 @@ def _tokenizer() -> Any:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` offsets of each sentence of ``text``."""
+    """``(start, end)`` offsets of each sentence of ``text``, without surrounding whitespace.
+
+    Example:
+        >>> text = "Mr. Smith went to the U.S. today. He is back."
+        >>> [text[s:e] for s, e in sentence_spans(text)]
+        ['Mr. Smith went to the U.S. today.', 'He is back.']
+    """
     if not text.strip():
         return []
-    return list(_tokenizer().span_tokenize(text))
+    spans = []
+    for start, end in _tokenizer().span_tokenize(text):
+        # Punkt's first span starts at 0, leading whitespace (an indented line) included.
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            spans.append((start, end))
+    return spans
