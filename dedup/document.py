@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .joins import join_points
-from .normalize import normalize, words
+from .normalize import normalize, normalize_many, words
 from .reader import Article
 from .segment import Paragraph, segment
 from .sentences import sentence_spans
 from .settings import Settings
-from .shingle import Shingler
+from .shingle import Shingler, split
 
 
 @dataclass
@@ -74,17 +74,83 @@ def analyze(article: Article, settings: Settings, shingler: Shingler) -> Doc:
     return Doc(article, paragraphs, norms, nwords, shingles)
 
 
+@dataclass
+class Analyzed:
+    """Many articles analysed at once; ``article_sets`` when asked for."""
+
+    docs: list[Doc]
+    article_sets: list[np.ndarray] | None = None
+
+
+def analyze_many(articles: list[Article], settings: Settings, shingler: Shingler,
+                 with_articles: bool = False) -> Analyzed:
+    """``[analyze(a, ...) for a in articles]`` (and, with ``with_articles``, each
+    article's :func:`article_shingles`) with one normalisation pass and one
+    vectorised shingling pass over all the paragraphs of all the articles."""
+    segmented = [segment(article.text, article.markdown) for article in articles]
+    texts = [article.text[p.start:p.end] for article, paragraphs in zip(articles, segmented)
+             for p in paragraphs]
+    norms = normalize_many(texts)
+    units, offsets = shingler.units_many(norms)
+    windows = shingler.window_hashes(units)
+    flat, set_offsets = shingler.sets_many(units, offsets[:-1], offsets[1:], windows)
+    sets = split(flat, set_offsets)
+    if shingler.kind == "word":
+        counts = np.diff(offsets).tolist()
+    else:
+        counts = [len(words(norm)) for norm in norms]
+    docs = []
+    first = 0
+    for article, paragraphs in zip(articles, segmented):
+        last = first + len(paragraphs)
+        docs.append(Doc(article, paragraphs, norms[first:last], counts[first:last], sets[first:last]))
+        first = last
+    if not with_articles:
+        return Analyzed(docs)
+    # An article's word stream is its paragraphs' streams end to end (front matter,
+    # which can only come first, left out), so its shingles are the windows of one
+    # contiguous span of ``units``.
+    starts, ends, slow = [], [], []
+    first = 0
+    for k, doc in enumerate(docs):
+        kinds = [p.kind for p in doc.paragraphs]
+        skip = 1 if kinds[:1] == ["front_matter"] else 0
+        if shingler.kind != "word" or "front_matter" in kinds[skip:]:
+            slow.append(k)
+        starts.append(int(offsets[first + skip]) if len(kinds) > skip else int(offsets[first]))
+        first += len(kinds)
+        ends.append(int(offsets[first]))
+    flat, set_offsets = shingler.sets_many(units, np.asarray(starts), np.asarray(ends), windows)
+    article_sets = split(flat, set_offsets)
+    for k in slow:
+        article_sets[k] = article_shingles(docs[k], shingler)
+    return Analyzed(docs, article_sets)
+
+
 def article_shingles(doc: Doc, shingler: Shingler) -> np.ndarray:
     """Shingles of the whole article's prose, as one stream of words."""
     parts = [doc.norms[i] for i, p in enumerate(doc.paragraphs) if p.kind != "front_matter"]
     return shingler.from_units(shingler.units(" ".join(parts)))
 
 
+# Below this many hashes, Python sets beat numpy's per-call overhead.
+_SMALL = 4096
+
+
+def intersection_size(a: np.ndarray, b: np.ndarray) -> int:
+    """How many values two arrays of unique hashes share."""
+    if len(a) + len(b) <= _SMALL:
+        if len(a) > len(b):
+            a, b = b, a
+        return len(set(b.tolist()).intersection(a.tolist()))
+    return int(np.intersect1d(a, b, assume_unique=True).size)
+
+
 def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float, int]:
     """Exact ``(jaccard, containment of the smaller in the larger, intersection)``."""
     if len(a) == 0 or len(b) == 0:
         return 0.0, 0.0, 0
-    inter = int(np.intersect1d(a, b, assume_unique=True).size)
+    inter = intersection_size(a, b)
     union = len(a) + len(b) - inter
     return inter / union, inter / min(len(a), len(b)), inter
 
@@ -93,4 +159,7 @@ def contained(small: np.ndarray, big: np.ndarray) -> float:
     """Share of ``small`` found in ``big``."""
     if len(small) == 0:
         return 0.0
+    if len(small) + len(big) <= _SMALL:
+        members = set(big.tolist())
+        return sum(map(members.__contains__, small.tolist())) / len(small)
     return float(np.isin(small, big, assume_unique=True).sum()) / len(small)

@@ -18,7 +18,7 @@ import numpy as np
 MAX_HASH = np.uint32(0xFFFFFFFF)
 _C1 = np.uint32(0x85EBCA6B)
 _C2 = np.uint32(0xC2B2AE35)
-_CHUNK = 1 << 15
+_CHUNK = 1 << 13
 
 
 @lru_cache(maxsize=8)
@@ -47,28 +47,52 @@ def signature(hashes: np.ndarray, num_perm: int = 128, seed: int = 1) -> np.ndar
 def signatures(sets: Sequence[np.ndarray], num_perm: int = 128, seed: int = 1) -> np.ndarray:
     """Signatures of many sets at once, as an ``(len(sets), num_perm)`` uint32 matrix.
 
-    All hashes are permuted in large vectorised chunks and reduced per set with
-    ``np.minimum.reduceat``; an empty set gets datasketch's empty signature.
+    An empty set gets datasketch's empty signature (all ``2**32 - 1``).
+    """
+    sizes = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    flat = np.concatenate(sets) if len(sets) else np.zeros(0, dtype=np.uint32)
+    return signatures_flat(flat, offsets, num_perm, seed)
+
+
+def signatures_flat(flat: np.ndarray, offsets: np.ndarray, num_perm: int = 128,
+                    seed: int = 1) -> np.ndarray:
+    """Signatures of the sets ``flat[offsets[i]:offsets[i + 1]]``.
+
+    Hashes may repeat inside a set (the minimum does not change). All hashes are
+    permuted in cache-sized blocks laid out permutation-major, so that
+    ``np.minimum.reduceat`` runs along contiguous memory.
     """
     a, b = permutations(num_perm, seed)
-    out = np.full((len(sets), num_perm), MAX_HASH, dtype=np.uint32)
-    sizes = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
-    nonempty = np.flatnonzero(sizes)
-    if len(nonempty) == 0:
+    count = len(offsets) - 1
+    out = np.full((count, num_perm), MAX_HASH, dtype=np.uint32)
+    if count <= 0 or len(flat) == 0:
         return out
-    flat = np.concatenate([sets[int(i)] for i in nonempty]).astype(np.uint32, copy=False)
-    mixed = fmix32(flat)
-    ends = np.cumsum(sizes[nonempty])
-    starts = ends - sizes[nonempty]
-    # Process whole sets in chunks of about _CHUNK hashes to bound memory.
+    starts = np.asarray(offsets[:-1], dtype=np.int64)
+    ends = np.asarray(offsets[1:], dtype=np.int64)
+    nonempty = np.flatnonzero(ends > starts)
+    starts, ends = starts[nonempty], ends[nonempty]
+    mixed = fmix32(np.asarray(flat, dtype=np.uint32))
+    a_col, b_col = a[:, None], b[:, None]
+    block_size = max(_CHUNK, 1)
+    buf = np.empty((num_perm, block_size), dtype=np.uint32)
     first = 0
     while first < len(nonempty):
-        last = int(np.searchsorted(ends, starts[first] + _CHUNK, side="right"))
+        # Whole sets per block; a set larger than a block gets a block of its own.
+        last = int(np.searchsorted(ends, starts[first] + block_size, side="right"))
         last = max(last, first + 1)
         lo, hi = int(starts[first]), int(ends[last - 1])
-        block = np.multiply.outer(mixed[lo:hi], a)
-        block += b
-        out[nonempty[first:last]] = np.minimum.reduceat(block, starts[first:last] - lo, axis=0)
+        width = hi - lo
+        block = buf[:, :width] if width <= block_size else np.empty((num_perm, width), np.uint32)
+        np.multiply(a_col, mixed[None, lo:hi], out=block)
+        block += b_col
+        mins = np.minimum.reduceat(block, starts[first:last] - lo, axis=1)
+        # reduceat's segments run to the next start: cut the last one at its end.
+        tail_start = int(starts[last - 1]) - lo
+        if hi - lo > tail_start:
+            mins[:, -1] = block[:, tail_start:width].min(axis=1)
+        out[nonempty[first:last]] = mins.T
         first = last
     return out
 
@@ -110,11 +134,10 @@ _BAND_MULT = np.uint64(0x100000001B3)
 def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit key per band per signature, an ``(n, bands)`` uint64 matrix."""
     n = sigs.shape[0]
+    wide = sigs[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
     keys = np.empty((n, bands), dtype=np.uint64)
-    wide = sigs.astype(np.uint64)
-    for band in range(bands):
-        h = np.full(n, np.uint64(0xCBF29CE484222325) + np.uint64(band), dtype=np.uint64)
-        for col in range(band * rows, (band + 1) * rows):
-            h = (h ^ wide[:, col]) * _BAND_MULT
-        keys[:, band] = h
+    keys[:] = np.uint64(0xCBF29CE484222325) + np.arange(bands, dtype=np.uint64)
+    for row in range(rows):
+        keys ^= wide[:, :, row]
+        keys *= _BAND_MULT
     return keys

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .across import ARTICLE, Items, find_across
-from .document import Doc, analyze, article_shingles
+from .document import Doc, analyze_many
 from .findings import Finding
 from .minhash import band_keys, bands_for_recall, signatures
 from .reader import Article, InputError, Item
 from .settings import Settings
-from .shingle import Shingler
+from .shingle import shared_shingler, split
 from .within import find_within
 
 CHUNK_ARTICLES = 256
@@ -39,6 +39,25 @@ class ChunkResult:
     paragraph_keys: np.ndarray
     docs: list[Doc] | None = None
 
+    def __getstate__(self) -> dict[str, object]:
+        # Thousands of small arrays pickle slowly: send each list as one flat array.
+        state = dict(self.__dict__)
+        for name in ("article_sets", "paragraph_sets"):
+            state[name] = _pack(state[name])
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name in ("article_sets", "paragraph_sets"):
+            state[name] = split(*state[name])  # type: ignore[misc]
+        self.__dict__.update(state)
+
+
+def _pack(sets: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in sets], out=offsets[1:])
+    flat = np.concatenate(sets) if sets else np.zeros(0, dtype=np.uint32)
+    return flat.astype(np.uint32, copy=False), offsets
+
 
 def fingerprint(sets: list[np.ndarray], settings: Settings) -> np.ndarray:
     """LSH band keys of the given shingle sets."""
@@ -50,8 +69,10 @@ def fingerprint(sets: list[np.ndarray], settings: Settings) -> np.ndarray:
 
 def analyze_chunk(articles: list[Article], settings: Settings, scope: str = "all",
                   keep_docs: bool = False) -> ChunkResult:
-    shingler = Shingler(settings.shingle, settings.ngram)
-    docs = [analyze(article, settings, shingler) for article in articles]
+    shingler = shared_shingler(settings.shingle, settings.ngram)
+    across = scope in ("across", "all")
+    analyzed = analyze_many(articles, settings, shingler, with_articles=across)
+    docs = analyzed.docs
     within: list[Finding] = []
     if scope in ("within", "all"):
         for doc in docs:
@@ -60,9 +81,9 @@ def analyze_chunk(articles: list[Article], settings: Settings, scope: str = "all
     owners: list[int] = []
     indices: list[int] = []
     para_sets: list[np.ndarray] = []
-    if scope in ("across", "all"):
+    if across:
+        article_sets = analyzed.article_sets or []
         for k, doc in enumerate(docs):
-            article_sets.append(article_shingles(doc, shingler))
             for i in range(len(doc.paragraphs)):
                 if doc.eligible(i, settings):
                     owners.append(k)

@@ -69,3 +69,20 @@ def test_banding_finds_pairs_at_the_threshold() -> None:
     sigs = signatures([Shingler().shingles(TEXT)] * 2)
     keys = band_keys(sigs, bands, rows)
     assert keys.shape == (2, bands) and np.array_equal(keys[0], keys[1])
+
+
+def test_flat_signatures_allow_repeats_and_large_sets() -> None:
+    from dedup.minhash import signatures_flat
+
+    rng = np.random.default_rng(3)
+    big = np.unique(rng.integers(0, 2**32, 20_000, dtype=np.uint64).astype(np.uint32))
+    small = np.unique(rng.integers(0, 2**32, 30, dtype=np.uint64).astype(np.uint32))
+    sets = [small, big, np.zeros(0, np.uint32), small]
+    flat = np.concatenate([small, big, np.concatenate([small, small])])
+    offsets = np.array([0, len(small), len(small) + len(big), len(small) + len(big),
+                        len(flat)])
+    got = signatures_flat(flat, offsets)
+    for row, hashes in zip(got, sets):
+        reference = MinHash(128, 1, hashfunc=int)
+        reference.update_batch(hashes.tolist())
+        assert np.array_equal(row, reference.hashvalues)
