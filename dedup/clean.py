@@ -28,8 +28,13 @@ from .shingle import Shingler
 from .template import template_paragraphs
 from .within import shared_shingles
 
-EditKind = Literal["paragraph", "sentence", "join", "moved"]
+EditKind = Literal["paragraph", "sentence", "span", "join", "moved"]
 _DIGIT = re.compile(r"\d")
+_TOKEN = re.compile(r"\w+")
+# A paragraph inside a single other one is removed only when it is a substantial
+# part of it (a repeated intro minus its first sentence: Jaccard ~0.7); one sentence
+# lifted from a long paragraph (Jaccard ~0.1) is a pull quote and is content.
+MIN_CONTAINED_JACCARD = 0.3
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ class Canonical:
 
     @property
     def removals(self) -> list[Edit]:
-        return [e for e in self.edits if e.kind in ("paragraph", "sentence")]
+        return [e for e in self.edits if e.kind in ("paragraph", "sentence", "span")]
 
 
 class _Coverage:
@@ -142,6 +147,8 @@ def canonicalize(doc: Doc, settings: Settings | None = None, keep: str = "first"
             reason = "duplicate" if jaccard >= settings.threshold else (
                 "contained" if best is not None and contained(doc.shingles[i], doc.shingles[best]) >= settings.containment
                 else "covered")
+            if reason == "contained" and jaccard < MIN_CONTAINED_JACCARD:
+                continue  # a pull quote: one sentence lifted from a long paragraph
             p = doc.paragraphs[i]
             removed[i] = Edit("paragraph", p.start, p.end, i, reason=reason, kept_paragraph=best,
                               jaccard=jaccard, containment=share,
@@ -150,6 +157,7 @@ def canonicalize(doc: Doc, settings: Settings | None = None, keep: str = "first"
 
     _remove_runs(doc, settings, removed, coverage)
     sentence_edits = _remove_sentences(doc, settings, removed, templates, coverage, shingler, keep)
+    sentence_edits += _doubled_spans(doc, settings, removed, templates, sentence_edits)
     moves = _moves(doc, removed, keep) if keep == "longest" else {}
     joins = _joins(doc, removed, sentence_edits) if fix_joins else []
     edits = sorted([*removed.values(), *sentence_edits, *joins, *moves.values()],
@@ -226,8 +234,11 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
             share = coverage.covered_by_others(i, sentence_set, set(_figures(norm)))
             if share < settings.containment:
                 continue
+            rest = normalize(" ".join(doc.article.text[spans[m][0]:spans[m][1]]
+                                      for m in alive if m != k))
+            if len(words(rest)) < settings.min_words:
+                continue  # what would be left is no new paragraph: an attribution, a label
             alive.remove(k)
-            rest = normalize(" ".join(doc.article.text[spans[m][0]:spans[m][1]] for m in alive))
             coverage.replace(i, shingler.from_units(shingler.units(rest)), _figures(rest))
             kept_at = _best_cover_set(doc, i, sentence_set, coverage)
             edits.append(Edit("sentence", start, end, i, sentence=k, reason="duplicate",
@@ -236,6 +247,64 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
                               removed=doc.article.text[start:end],
                               kept=doc.text_of(kept_at) if kept_at is not None else ""))
     return edits
+
+
+def _doubled_spans(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
+                   sentence_edits: list[Edit]) -> list[Edit]:
+    """Text doubled inside one paragraph ("The best TV deals of 2019 The best TV deals
+    of 2019": a link's title glued to its alt text): the copies after the first go.
+    Only copies of at least twice ``min_words`` words: short doubled phrases may be
+    emphasis or a refrain."""
+    touched = {e.paragraph for e in sentence_edits}
+    edits = []
+    for i, p in enumerate(doc.paragraphs):
+        if i in removed or i in templates or i in touched or p.kind != "prose" \
+                or doc.nwords[i] < 2 * settings.min_words:
+            continue
+        body = doc.text_of(i)
+        tokens = list(_TOKEN.finditer(body))
+        keys = [normalize(t.group()) for t in tokens]
+        for start, period, copies in _tandem_repeats(keys, 2 * settings.min_words):
+            first_copy = start + period
+            end_copy = start + period * copies
+            cut_from = p.start + tokens[first_copy].start()
+            cut_to = p.start + (tokens[end_copy].start() if end_copy < len(tokens) else len(body))
+            if end_copy >= len(tokens):
+                cut_from = p.start + tokens[first_copy - 1].end()
+            edits.append(Edit("span", cut_from, cut_to, i, reason="doubled", kept_paragraph=i,
+                              removed=doc.article.text[cut_from:cut_to],
+                              kept=body[tokens[start].start():tokens[first_copy - 1].end()]))
+    return edits
+
+
+def _tandem_repeats(keys: list[str], min_period: int) -> list[tuple[int, int, int]]:
+    """Non-overlapping ``(start, period, copies)``: ``keys[start:start+period]`` repeated
+    ``copies`` times back to back, for periods of at least ``min_period`` tokens."""
+    found: list[tuple[int, int, int]] = []
+    positions: dict[tuple[str, ...], list[int]] = {}
+    for at in range(len(keys) - min_period + 1):
+        positions.setdefault(tuple(keys[at:at + min_period]), []).append(at)
+    position = 0
+    while position < len(keys):
+        gram = tuple(keys[position:position + min_period])
+        best: tuple[int, int, int] | None = None
+        for later in positions.get(gram, ()):
+            period = later - position
+            if period < min_period or position + 2 * period > len(keys):
+                continue
+            if keys[position:position + period] == keys[later:later + period]:
+                copies = 2
+                while keys[position:position + period] == keys[position + copies * period:
+                                                                position + (copies + 1) * period]:
+                    copies += 1
+                best = (position, period, copies)
+                break
+        if best is None:
+            position += 1
+            continue
+        found.append(best)
+        position = best[0] + best[1] * best[2]
+    return found
 
 
 def _best_cover_set(doc: Doc, owner: int, shingles: np.ndarray, coverage: _Coverage) -> int | None:

@@ -7,12 +7,13 @@ block comes back as one *block* of consecutive paragraphs, and a caption or teas
 comes back once or a few times on an otherwise plain page.
 
 Lines of data (quantities, scores, specifications: a fifth or more of their words
-are figures) repeat by nature and are always templates.
+are figures) repeat and vary by nature: they are templates wherever they are.
 
 Other repeats are first merged into blocks (a repeated pair ``(i, j)`` continues the
 block of ``(i - 1, j - 1)``). A page that repeats many different blocks is a
 structured page (a meal plan, a Q&A, a spec sheet) when most of its paragraphs take
-part: its repeats are templates and stay. Scrapers add copies to a page; they do
+part: its repeats, and its other short-to-medium lines (the variants of the
+same template), are templates and stay. Scrapers add copies to a page; they do
 not make most of it repeat in many different places. A page with a few repeated
 blocks, or one whose body was pasted twice (one long block), has artifacts.
 """
@@ -68,17 +69,16 @@ def repeated_blocks(pairs: set[tuple[int, int]]) -> list[list[tuple[int, int]]]:
 def template_paragraphs(doc: Doc, settings: Settings,
                         counts: dict[tuple[int, int], int]) -> set[int]:
     """Eligible paragraphs whose repeats are legitimate and must all be kept."""
+    eligible = [i for i in range(len(doc.paragraphs)) if doc.eligible(i, settings)]
+    data = {i for i in eligible if doc.nwords[i] <= MAX_TEMPLATE_WORDS and is_data_line(doc.norms[i])}
     pairs = repeated_pairs(doc, settings, counts)
     if not pairs:
-        return set()
-    data = {k for pair in pairs for k in pair if doc.eligible(k, settings)
-            and doc.nwords[k] <= MAX_TEMPLATE_WORDS and is_data_line(doc.norms[k])}
+        return data
     blocks = repeated_blocks(pairs)
     # Distinct repeated content: blocks that repeat the same paragraphs count once.
     distinct = {min(i for i, _ in block) for block in blocks
                 if any(doc.eligible(i, settings) for i, _ in block)}
     repeated = {k for pair in pairs for k in pair if doc.eligible(k, settings)}
-    eligible = sum(1 for i in range(len(doc.paragraphs)) if doc.eligible(i, settings))
-    if len(distinct) < MIN_TEMPLATE_BLOCKS or len(repeated) < MIN_REPEATED_SHARE * eligible:
+    if len(distinct) < MIN_TEMPLATE_BLOCKS or len(repeated) < MIN_REPEATED_SHARE * len(eligible):
         return data
-    return data | repeated
+    return data | {i for i in eligible if doc.nwords[i] <= MAX_TEMPLATE_WORDS} | repeated
