@@ -88,10 +88,7 @@ def test_nearest_folder_wins_and_the_search_stops_at_the_repository(project: Pat
     ("threshold = ", "cannot read settings"),
 ])
 def test_bad_pyproject_values_name_the_file(project: Path, body: str, message: str) -> None:
-    if body.startswith("dedup"):
-        text = f"[tool]\n{body}\n"
-    else:
-        text = f"[tool.dedup]\n{body}\n"
+    text = f"[tool]\n{body}\n" if body.startswith("dedup") else f"[tool.dedup]\n{body}\n"
     (project / "pyproject.toml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_config()

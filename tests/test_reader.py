@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from dedup import reader
 from dedup.reader import (
@@ -20,8 +21,6 @@ from dedup.reader import (
     read_path,
     read_stdin,
 )
-
-from conftest import FIXTURES
 
 
 def articles(items: list) -> list[Article]:
