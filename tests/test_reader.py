@@ -331,3 +331,19 @@ def test_stdin_text_and_stdin_jsonl() -> None:
 
 def test_empty_stdin_is_an_error() -> None:
     assert list(iter_inputs(["-"], stdin=io.BytesIO(b""))) == [InputError("-", "empty file")]
+
+
+def test_a_folder_that_cannot_be_listed_is_an_error(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    make_tree(tmp_path)
+    real_scandir = os.scandir
+
+    def deny(path: object = ".") -> object:
+        if str(path).endswith("sub"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", deny)
+    items = list(iter_inputs([str(tmp_path)]))
+    assert ids_under(tmp_path, items) == ["a.txt", "b.md", "drafts/e.txt"]
+    assert errors(items) == [InputError(str(tmp_path / "sub"), "permission denied")]
