@@ -289,3 +289,14 @@ def test_reuters_tables_never_merge_into_prose(reuters_texts: dict[str, str]) ->
         if last.lower() == "reuter":
             assert text[paragraphs[-1].start:paragraphs[-1].end].strip() == last, key
     assert layouts["indented"] > 0.99 * len(reuters_texts)
+
+
+def test_markdown_with_crlf_and_a_bom_stripped_by_the_reader() -> None:
+    text = fixture("article.md").replace("\n", "\r\n")
+    paragraphs = segment(text, markdown=True)
+    check_spans(text, paragraphs)
+    lf = segment(fixture("article.md"), markdown=True)
+    assert [p.kind for p in paragraphs] == [p.kind for p in lf]
+    assert [text[p.start:p.end].replace("\r\n", "\n") for p in paragraphs] == \
+        texts(fixture("article.md"), lf)
+    assert all(p.structural == (p.kind != "prose") for p in paragraphs)
