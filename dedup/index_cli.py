@@ -142,6 +142,7 @@ def index() -> None:
 @click.option("--seed", type=int, help="MinHash seed of a new index [1].")
 @click.option("--min-words", type=click.IntRange(1), help="Shorter paragraphs are not indexed [8].")
 @threshold_options
+@click.option("--jobs", "-j", type=click.IntRange(0), help="Processes analysing articles; 0 means all cores [1].")
 @read_options
 def add(paths: tuple[str, ...], **flags: Any) -> None:
     """Add (or replace) the articles in PATHS, creating the index if needed.
@@ -155,7 +156,8 @@ def add(paths: tuple[str, ...], **flags: Any) -> None:
     errors: list[Any] = []
     with _open(run, create=True) as idx, progress_bar(run, "indexing") as progress:
         before = len(idx)
-        entries = _guarded(lambda: idx.add_articles(_articles(run, paths, errors), progress=progress))
+        entries = _guarded(partial(idx.add_articles, _articles(run, paths, errors),
+                                   jobs=run.jobs, progress=progress))
         after = len(idx)
     print_errors(errors)
     if not run.quiet:

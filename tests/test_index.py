@@ -165,6 +165,34 @@ def test_len_in_iter_remove_and_replace(location: tuple[str, str]) -> None:
         assert list(index) == ["a"] and index.stats().entries == 2
 
 
+def test_a_transaction_is_all_or_nothing(location: tuple[str, str]) -> None:
+    url, name = location
+    if url.startswith("redis://"):
+        pytest.skip("Redis writes are applied batch by batch")
+    rng = random.Random(3)
+    with MinHashIndex(url, name=name) as index:
+        index.add("kept", synthetic_article(rng))
+        with pytest.raises(RuntimeError), index.transaction():
+            index.add("lost", synthetic_article(rng))
+            index.remove("kept")
+            raise RuntimeError("stop")
+        assert list(index) == ["kept"] and index.stats().entries == 4
+        with index.transaction():
+            index.add_articles(Article(f"a{i}", synthetic_article(rng), "-") for i in range(5))
+            index.remove("kept")
+        assert len(index) == 5
+
+
+def test_parallel_analysis_stores_the_same_entries(tmp_path: Path) -> None:
+    docs = articles(corpus(tmp_path / "corpus"))
+    stats = []
+    for jobs in (1, 2):
+        with MinHashIndex(tmp_path / f"jobs{jobs}.sqlite") as index:
+            assert index.add_articles(docs, jobs=jobs, batch_size=2) == 34
+            stats.append((list(index), index.query(FLOOD)))
+    assert stats[0] == stats[1]
+
+
 def test_sqlite_and_redis_give_the_same_matches(redis_url: str, tmp_path: Path) -> None:
     docs = articles(corpus(tmp_path / "corpus"))
     seed = (FIXTURES / "repeated-intro.txt").read_text(encoding="utf-8")

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from types import TracebackType
+from typing import TypeVar
 
 import numpy as np
 
@@ -22,9 +26,11 @@ from .model import (
     Match,
     MissingIndexError,
     Stats,
+    batch_of,
     describe,
     doc_entries,
     fingerprints,
+    prepare,
     settings_json,
     sort_matches,
     verify,
@@ -38,7 +44,7 @@ CONTAINED_RATIO = 1.5
 
 
 def open_store(location: str, *, name: str = "dedup", create: bool = True,
-               busy_timeout: float = 30.0) -> Store:
+               busy_timeout: float = 30.0, cache_mb: int = 64) -> Store:
     """The back-end for ``location``: a Redis URL or an SQLite file path."""
     if location.startswith(REDIS_SCHEMES):
         from .redis import RedisStore
@@ -46,7 +52,7 @@ def open_store(location: str, *, name: str = "dedup", create: bool = True,
         return RedisStore(location, name=name, create=create)
     from .sqlite import SqliteStore
 
-    return SqliteStore(location, create=create, busy_timeout=busy_timeout)
+    return SqliteStore(location, create=create, busy_timeout=busy_timeout, cache_mb=cache_mb)
 
 
 class MinHashIndex:
@@ -67,6 +73,8 @@ class MinHashIndex:
         name: the key prefix of the index in Redis (ignored for SQLite).
         create: create the index when it does not exist (else :class:`MissingIndexError`).
         busy_timeout: seconds to wait for another process's write lock (SQLite).
+        cache_mb: SQLite page cache; a bulk load in one :meth:`transaction` wants it
+            larger than the file.
 
     Example:
         >>> with MinHashIndex(tmp / "index.sqlite") as index:  # doctest: +SKIP
@@ -77,10 +85,10 @@ class MinHashIndex:
 
     def __init__(self, location: str | os.PathLike[str] = DEFAULT_LOCATION,
                  settings: Settings | None = None, *, name: str = "dedup",
-                 create: bool = True, busy_timeout: float = 30.0) -> None:
+                 create: bool = True, busy_timeout: float = 30.0, cache_mb: int = 64) -> None:
         self.location = os.fspath(location)
         self._store = open_store(self.location, name=name, create=create,
-                                 busy_timeout=busy_timeout)
+                                 busy_timeout=busy_timeout, cache_mb=cache_mb)
         try:
             meta = self._store.read_meta()
             if meta is None:
@@ -122,6 +130,19 @@ class MinHashIndex:
 
     # -- writing --------------------------------------------------------------------
 
+    @contextmanager
+    def transaction(self) -> Iterator[MinHashIndex]:
+        """Group adds and removes into one transaction (SQLite): all or nothing, and a
+        much faster bulk load, while other writers wait.
+
+        Example:
+            >>> with MinHashIndex("big.sqlite", cache_mb=2048) as index:  # doctest: +SKIP
+            ...     with index.transaction():
+            ...         index.add_articles(iter_inputs(["archive/"]), jobs=8)
+        """
+        with self._store.transaction():
+            yield self
+
     def add(self, key: str, text: str, *, markdown: bool = False) -> int:
         """Add (or replace) one article and its paragraphs.
 
@@ -140,45 +161,46 @@ class MinHashIndex:
         return self.add_articles([Article(id=key, text=text, source=key, markdown=markdown)])
 
     def add_articles(self, articles: Iterable[Article], *, batch_size: int = BATCH_ARTICLES,
-                     progress: Callable[[int], None] | None = None) -> int:
+                     jobs: int = 1, progress: Callable[[int], None] | None = None) -> int:
         """Add (or replace) articles read by :func:`dedup.iter_inputs`, keyed by their ids.
 
         Each batch is one transaction, so other processes see whole articles only.
 
+        Args:
+            articles: the articles; an id given twice keeps its last text.
+            batch_size: articles per transaction.
+            jobs: processes analysing articles while this one writes.
+            progress: called with the number of articles after each batch.
+
         Returns:
             The number of entries stored.
+
+        Example:
+            >>> from dedup import iter_inputs
+            >>> index.add_articles(iter_inputs(["news/"]), jobs=4)  # doctest: +SKIP
+            12516
         """
-        docs = (analyze(article, self.settings, self._shingler) for article in articles)
-        return self.add_docs(docs, batch_size=batch_size, progress=progress)
+        added = 0
+        args = (self.settings, self.bands, self.rows)
+        for size, batch in _map_batches(_chunks(articles, batch_size), args, jobs):
+            self._store.replace(batch, self._keys)
+            added += len(batch)
+            if progress is not None:
+                progress(size)
+        return added
 
     def add_docs(self, docs: Iterable[Doc], *, batch_size: int = BATCH_ARTICLES,
                  progress: Callable[[int], None] | None = None) -> int:
-        """Add (or replace) already analysed articles (as kept by a scan)."""
+        """Add (or replace) articles already analysed with this index's settings (as a scan
+        keeps them)."""
         added = 0
-        batch: list[Doc] = []
-        for doc in docs:
-            batch.append(doc)
-            if len(batch) >= batch_size:
-                added += self._add_batch(batch, progress)
-                batch = []
-        if batch:
-            added += self._add_batch(batch, progress)
+        for chunk in _chunks(docs, batch_size):
+            batch = batch_of(chunk, self.settings, self._shingler, self.bands, self.rows)
+            self._store.replace(batch, self._keys)
+            added += len(batch)
+            if progress is not None:
+                progress(len(chunk))
         return added
-
-    def _add_batch(self, docs: list[Doc], progress: Callable[[int], None] | None) -> int:
-        batch = Batch()
-        latest = {doc.id: doc for doc in docs}  # a key given twice keeps its last text
-        for owner, doc in enumerate(latest.values()):
-            batch.articles.append(doc.id)
-            paragraphs, sets = doc_entries(doc, self.settings, self._shingler)
-            batch.owner.extend([owner] * len(sets))
-            batch.paragraph.extend(paragraphs)
-            batch.sets.extend(sets)
-        batch.keys = self._keys(batch.sets)
-        self._store.replace(batch, self._keys)
-        if progress is not None:
-            progress(len(docs))
-        return len(batch)
 
     def remove(self, key: str) -> int:
         """Remove an article with its paragraphs, or one paragraph (``article#N``).
@@ -240,6 +262,38 @@ class MinHashIndex:
 
     def _keys(self, sets: list[np.ndarray]) -> np.ndarray:
         return fingerprints(sets, self.settings, self.bands, self.rows)
+
+
+_T = TypeVar("_T")
+
+
+def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    chunk: list[_T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _map_batches(chunks: Iterator[list[Article]], args: tuple[Settings, int, int],
+                 jobs: int) -> Iterator[tuple[int, Batch]]:
+    """``(articles, batch)`` per chunk, in order, prepared in ``jobs`` processes."""
+    if jobs <= 1:
+        for chunk in chunks:
+            yield len(chunk), prepare(chunk, *args)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        window: deque[tuple[int, Future[Batch]]] = deque()
+        for chunk in chunks:
+            window.append((len(chunk), pool.submit(prepare, chunk, *args)))
+            if len(window) >= jobs * 2:
+                size, future = window.popleft()
+                yield size, future.result()
+        for size, future in window:
+            yield size, future.result()
 
 
 def lsh_threshold(settings: Settings) -> float:

@@ -13,8 +13,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..document import Doc, article_shingles, overlap
+from ..document import Doc, analyze, article_shingles, overlap
 from ..minhash import band_keys, signatures
+from ..reader import Article
 from ..settings import Settings
 from ..shingle import Shingler
 
@@ -169,14 +170,44 @@ def sort_matches(matches: Iterable[Match]) -> list[Match]:
 
 
 def doc_entries(doc: Doc, settings: Settings, shingler: Shingler) -> tuple[list[int | None], list[np.ndarray]]:
-    """The entries of one analysed article: the whole article, then each eligible paragraph."""
-    paragraphs: list[int | None] = [None]
-    sets = [article_shingles(doc, shingler)]
+    """The entries of one analysed article: the whole article, then each eligible paragraph.
+
+    Empty sets are left out: they would all share every bucket and never match.
+    """
+    whole = article_shingles(doc, shingler)
+    paragraphs: list[int | None] = [None] if len(whole) else []
+    sets = [whole] if len(whole) else []
     for i in range(len(doc.paragraphs)):
         if doc.eligible(i, settings) and len(doc.shingles[i]):
             paragraphs.append(i)
             sets.append(doc.shingles[i])
     return paragraphs, sets
+
+
+def batch_of(docs: Sequence[Doc], settings: Settings, shingler: Shingler, bands: int,
+             rows: int) -> Batch:
+    """The entries of analysed articles with their band keys (a key given twice keeps the last)."""
+    batch = Batch()
+    latest = {doc.id: doc for doc in docs}
+    for owner, doc in enumerate(latest.values()):
+        batch.articles.append(doc.id)
+        paragraphs, sets = doc_entries(doc, settings, shingler)
+        batch.owner.extend([owner] * len(sets))
+        batch.paragraph.extend(paragraphs)
+        batch.sets.extend(sets)
+    batch.keys = fingerprints(batch.sets, settings, bands, rows)
+    return batch
+
+
+_SHINGLERS: dict[tuple[str, int], Shingler] = {}
+
+
+def prepare(articles: Sequence[Article], settings: Settings, bands: int, rows: int) -> Batch:
+    """Analyse articles into a :class:`Batch` (pure; runs in worker processes too)."""
+    shingler = _SHINGLERS.setdefault((settings.shingle, settings.ngram),
+                                     Shingler(settings.shingle, settings.ngram))
+    docs = [analyze(article, settings, shingler) for article in articles]
+    return batch_of(docs, settings, shingler, bands, rows)
 
 
 def fingerprints(sets: Sequence[np.ndarray], settings: Settings, bands: int, rows: int) -> np.ndarray:

@@ -219,6 +219,11 @@ class RedisStore:
                 kept = [p for p in json.loads(raw) if p != paragraph]
                 self._db.hset(self._articles, article, json.dumps(kept))
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Redis writes are not grouped: each batch is applied as it comes."""
+        yield
+
     # -- reads ----------------------------------------------------------------------
 
     def candidates(self, keys: np.ndarray) -> list[list[Stored]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 import numpy as np
@@ -31,6 +32,9 @@ class Store(Protocol):
 
     def candidates(self, keys: np.ndarray) -> list[list[Stored]]:
         """For each row of band keys, the entries sharing at least one band."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group writes into one transaction where the back-end has them."""
 
     def contains(self, key: str) -> bool: ...
 
