@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 
-from .document import Doc, contained, overlap
+from .document import Doc, analyze, contained, overlap
 from .joins import join_points
 from .normalize import normalize, words
 from .settings import Settings
@@ -30,11 +31,13 @@ from .within import shared_shingles
 
 EditKind = Literal["paragraph", "sentence", "span", "join", "moved"]
 _DIGIT = re.compile(r"\d")
+_NONE = np.zeros(0, dtype=np.uint32)
 _TOKEN = re.compile(r"\w+")
 # A paragraph inside a single other one is removed only when it is a substantial
 # part of it (a repeated intro minus its first sentence: Jaccard ~0.7); one sentence
 # lifted from a long paragraph (Jaccard ~0.1) is a pull quote and is content.
 MIN_CONTAINED_JACCARD = 0.3
+MAX_ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -78,16 +81,19 @@ class _Coverage:
             self.counts.update(s.tolist())
             self.figure_counts.update(self.figures[i].keys())
 
-    def covered_by_others(self, owner: int, shingles: np.ndarray, figures: set[str]) -> float:
-        """Share of ``shingles`` kept elsewhere than in paragraph ``owner`` (0 if a figure is not)."""
+    def covered_by_others(self, owner: int, shingles: np.ndarray, figures: set[str],
+                          exclude: Iterable[int] = ()) -> float:
+        """Share of ``shingles`` kept elsewhere than in paragraph ``owner`` (and ``exclude``);
+        0 when one of ``figures`` is not kept elsewhere."""
         if len(shingles) == 0:
             return 0.0
-        own = set(self.sets.get(owner, np.zeros(0, np.uint32)).tolist())
+        owners = [owner, *exclude]
+        own = Counter(h for k in owners for h in self.sets.get(k, _NONE).tolist())
         counts = self.counts
-        hits = sum(1 for h in shingles.tolist() if counts[h] - (h in own) > 0)
-        own_figures = self.figures.get(owner, Counter())
+        hits = sum(1 for h in shingles.tolist() if counts[h] - own[h] > 0)
+        own_figures = Counter(f for k in owners for f in self.figures.get(k, Counter()))
         for figure in figures:
-            if self.figure_counts[figure] - (figure in own_figures) <= 0:
+            if self.figure_counts[figure] - own_figures[figure] <= 0:
                 return 0.0
         return hits / len(shingles)
 
@@ -130,6 +136,37 @@ def canonicalize(doc: Doc, settings: Settings | None = None, keep: str = "first"
     """
     settings = settings or Settings()
     shingler = Shingler(settings.shingle, settings.ngram)
+    result, origin = _once(doc, settings, keep, fix_joins, shingler)
+    edits = list(result.edits)
+    # Removing one copy can reveal another (a caption doubled inside a line, then
+    # equal to a caption elsewhere): clean again until nothing changes, so that
+    # cleaning a cleaned article changes nothing.
+    for _ in range(MAX_ROUNDS):
+        if not result.edits:
+            break
+        article = replace(doc.article, text=result.text)
+        again, again_origin = _once(analyze(article, settings, shingler), settings, keep,
+                                    fix_joins, shingler)
+        if again.text == result.text:
+            break
+        edits.extend(_map_edit(e, origin) for e in again.edits)
+        origin = origin[again_origin]
+        result = again
+    return Canonical(result.text, sorted(edits, key=lambda e: (e.start, e.kind != "join")))
+
+
+def _map_edit(edit: Edit, origin: np.ndarray) -> Edit:
+    """An edit of a cleaned text, with offsets into the original text."""
+    def at(offset: int) -> int:
+        return int(origin[offset]) if offset < len(origin) else int(origin[-1]) + 1 if len(origin) else 0
+
+    end = at(edit.end - 1) + 1 if edit.end > edit.start else at(edit.start)
+    return replace(edit, start=at(edit.start), end=end)
+
+
+def _once(doc: Doc, settings: Settings, keep: str, fix_joins: bool,
+          shingler: Shingler) -> tuple[Canonical, np.ndarray]:
+    """One round of cleaning; the origin of each output character in ``doc``'s text."""
     n = len(doc.paragraphs)
     eligible = [i for i in range(n) if doc.eligible(i, settings)]
     templates = template_paragraphs(doc, settings, shared_shingles(doc, eligible))
@@ -149,6 +186,9 @@ def canonicalize(doc: Doc, settings: Settings | None = None, keep: str = "first"
                 else "covered")
             if reason == "contained" and jaccard < MIN_CONTAINED_JACCARD:
                 continue  # a pull quote: one sentence lifted from a long paragraph
+            if best is not None and best > i and keep != "longest" \
+                    and _sentences_repeat(doc, i, best, settings, shingler):
+                continue  # the later paragraph repeats it in whole sentences: those go instead
             p = doc.paragraphs[i]
             removed[i] = Edit("paragraph", p.start, p.end, i, reason=reason, kept_paragraph=best,
                               jaccard=jaccard, containment=share,
@@ -162,7 +202,8 @@ def canonicalize(doc: Doc, settings: Settings | None = None, keep: str = "first"
     joins = _joins(doc, removed, sentence_edits) if fix_joins else []
     edits = sorted([*removed.values(), *sentence_edits, *joins, *moves.values()],
                    key=lambda e: (e.start, e.kind != "join"))
-    return Canonical(_render(doc, removed, sentence_edits, joins, moves), edits)
+    text, origin = _render(doc, removed, sentence_edits, joins, moves)
+    return Canonical(text, edits), origin
 
 
 def _preference(doc: Doc, i: int, keep: str) -> tuple[float, ...]:
@@ -224,6 +265,7 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
         spans = doc.sentences(i)
         if len(spans) < 2:
             continue
+        quotes = _pull_quotes(doc, i, coverage)
         alive = list(range(len(spans)))
         for k in reversed(range(len(spans))):
             start, end = spans[k]
@@ -231,7 +273,7 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
             if len(words(norm)) < settings.min_words or len(alive) < 2:
                 continue
             sentence_set = shingler.from_units(shingler.units(norm))
-            share = coverage.covered_by_others(i, sentence_set, set(_figures(norm)))
+            share = coverage.covered_by_others(i, sentence_set, set(_figures(norm)), quotes)
             if share < settings.containment:
                 continue
             rest = normalize(" ".join(doc.article.text[spans[m][0]:spans[m][1]]
@@ -307,6 +349,32 @@ def _tandem_repeats(keys: list[str], min_period: int) -> list[tuple[int, int, in
     return found
 
 
+def _pull_quotes(doc: Doc, i: int, coverage: _Coverage) -> list[int]:
+    """Kept paragraphs that are a sentence lifted from paragraph ``i``: they do not
+    make that sentence redundant in ``i``, where it belongs."""
+    quotes = []
+    for k, s in coverage.sets.items():
+        if k != i and 0 < len(s) < len(doc.shingles[i]):
+            jaccard, containment, _ = overlap(s, doc.shingles[i])
+            if jaccard < MIN_CONTAINED_JACCARD and contained(s, doc.shingles[i]) >= 0.9:
+                quotes.append(k)
+    return quotes
+
+
+def _sentences_repeat(doc: Doc, i: int, k: int, settings: Settings, shingler: Shingler) -> bool:
+    """Whether paragraph ``i`` is repeated in ``k`` as whole sentences (so that removing
+    those sentences from ``k`` keeps the earlier copy and loses nothing)."""
+    repeated = []
+    for start, end in doc.sentences(k):
+        norm = normalize(doc.article.text[start:end])
+        sentence = shingler.from_units(shingler.units(norm))
+        if len(sentence) and contained(sentence, doc.shingles[i]) >= settings.containment:
+            repeated.append(sentence)
+    if not repeated or len(repeated) == len(doc.sentences(k)):
+        return False
+    return contained(doc.shingles[i], np.unique(np.concatenate(repeated))) >= settings.containment
+
+
 def _best_cover_set(doc: Doc, owner: int, shingles: np.ndarray, coverage: _Coverage) -> int | None:
     best, best_share = None, 0.0
     for k, s in coverage.sets.items():
@@ -349,7 +417,7 @@ def _joins(doc: Doc, removed: dict[int, Edit], sentence_edits: list[Edit]) -> li
 
 
 def _render(doc: Doc, removed: dict[int, Edit], sentences: list[Edit], joins: list[Edit],
-            moves: dict[int, Edit]) -> str:
+            moves: dict[int, Edit]) -> tuple[str, np.ndarray]:
     """The kept bytes, in order, with separators of removed paragraphs dropped."""
     text = doc.article.text
     paragraphs = doc.paragraphs
@@ -382,20 +450,21 @@ def _render(doc: Doc, removed: dict[int, Edit], sentences: list[Edit], joins: li
     return _apply(text, cuts, inserts)
 
 
-def _apply(text: str, cuts: list[tuple[int, int]], inserts: dict[int, str]) -> str:
+def _apply(text: str, cuts: list[tuple[int, int]], inserts: dict[int, str]) -> tuple[str, np.ndarray]:
+    """``text`` without the cut spans, with the inserts; and each output character's origin."""
     deleted = np.zeros(len(text) + 1, dtype=bool)
     for start, end in cuts:
         deleted[start:end] = True
     pieces: list[str] = []
+    origins: list[np.ndarray] = []
     last = 0
-    points = sorted(set(inserts) | {len(text)})
-    for point in points:
-        segment = text[last:point]
-        mask = deleted[last:point]
-        if mask.any():
-            segment = "".join(ch for ch, gone in zip(segment, mask) if not gone)
-        pieces.append(segment)
+    for point in sorted(set(inserts) | {len(text)}):
+        kept = np.flatnonzero(~deleted[last:point]) + last
+        pieces.append("".join(text[k] for k in kept.tolist()) if len(kept) < point - last
+                      else text[last:point])
+        origins.append(kept)
         if point in inserts:
             pieces.append(inserts[point])
+            origins.append(np.full(len(inserts[point]), point, dtype=np.int64))
         last = point
-    return "".join(pieces)
+    return "".join(pieces), np.concatenate(origins) if origins else np.zeros(0, dtype=np.int64)

@@ -50,6 +50,7 @@ def _where(ref: Ref, with_article: bool) -> str:
 def render_rich(result: ScanResult, console: Any, elapsed: float | None = None) -> None:
     """Per article: each duplicated passage beside the one it repeats; then a summary."""
     from rich import box
+    from rich.markup import escape
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
@@ -72,7 +73,7 @@ def render_rich(result: ScanResult, console: Any, elapsed: float | None = None) 
             if not f.is_duplicate:
                 label += "\nlegitimate repeat, kept"
             table.add_row(left, right, label)
-        console.print(Panel(table, title=f"[bold]{article_id}", title_align="left"))
+        console.print(Panel(table, title=f"[bold]{escape(article_id)}", title_align="left"))
     summary = Table(title="dedup scan", box=box.ROUNDED)
     for column in ("articles", "paragraphs", "within", "across", "articles duplicated",
                    "legitimate repeats", "errors"):

@@ -266,8 +266,6 @@ def test_rich_report() -> None:
     assert "repeated-intro.txt" in result.stdout
 
 
-@pytest.mark.xfail(reason="report.render_rich puts article ids into rich markup unescaped "
-                          "(Panel title f'[bold]{article_id}')", strict=True)
 def test_rich_report_shows_ids_literally(tmp_path: Path) -> None:
     text = Path(INTRO).read_text(encoding="utf-8")
     path = tmp_path / "odd.jsonl"

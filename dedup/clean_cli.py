@@ -1,0 +1,127 @@
+"""``dedup clean``: write canonical articles, in place or elsewhere, or show what would change."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import time
+from typing import Any
+
+import click
+
+from .cli_common import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    EXIT_FOUND,
+    Run,
+    common_options,
+    error_console,
+    print_errors,
+    progress_bar,
+)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@common_options
+@click.option("--keep", type=click.Choice(["first", "longest", "newest"]),
+              help="Which copy survives: the first, the longest (at the first's place), "
+                   "or the newest record by --date-field [first].")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if anything would change.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff on stdout; write nothing.")
+@click.option("--output-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write cleaned copies under DIR (same relative paths) instead of in place.")
+@click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich",
+              help="Rich report on stderr, or the edits as JSON on stdout.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also save the report as a standalone HTML page.")
+@click.option("--fix-joins/--no-fix-joins", default=None,
+              help="Put back the space lost between glued sentences ('added.The') [on].")
+@click.option("--date-field", help="JSON lines field holding the date, for --keep newest [date].")
+def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool,
+          output_dir: str | None, fmt: str, html_path: str | None, **flags: Any) -> None:
+    """Write the canonical version of the articles in PATHS.
+
+    Removes repeated paragraphs, repeated sentences inside otherwise new
+    paragraphs, pasted runs and text doubled inside a paragraph, keeping
+    everything that is not said elsewhere in the kept text. With --scope across
+    (or all), a JSON lines record that duplicates a kept record is dropped.
+    Files are replaced atomically, and only when their content changes.
+
+    Exit codes: 0 nothing to change, 1 files changed (or would change with
+    --check/--diff), 2 usage or input errors.
+    """
+    from .clean_files import clean_inputs
+    from .clean_report import diff, render_rich, to_json
+
+    run = Run(flags)
+    settings = run.settings()
+    keep = keep or run.get("keep", "first")
+    fix_joins = run.get("fix_joins", True)
+    stdin = sys.stdin.buffer.read() if "-" in paths else None
+    started = time.perf_counter()
+    with progress_bar(run, "cleaning") as progress:
+        result = clean_inputs(paths, settings, run.read_options(), keep=keep,
+                              scope=run.get("scope", "all"), fix_joins=fix_joins, jobs=run.jobs,
+                              progress=progress, stdin=stdin)
+    elapsed = time.perf_counter() - started
+    changed = [f for f in result.files if f.changed]
+    writing = not (check or show_diff)
+    if writing:
+        _write(result, output_dir)
+    if show_diff:
+        click.echo(diff(result), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps(to_json(result), ensure_ascii=False))
+    elif "-" in paths and writing and output_dir is None:
+        for outcome in result.files:
+            if outcome.path == "-":
+                sys.stdout.buffer.write(outcome.new)
+                sys.stdout.flush()
+    if check:
+        for outcome in changed:
+            click.echo(f"would clean {outcome.path}", err=True)
+    if fmt == "rich" and not run.quiet and not show_diff:
+        render_rich(result, error_console(), elapsed)
+    if html_path:
+        _save_html(result, html_path, elapsed)
+    print_errors(result.errors)
+    if result.errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FOUND if changed else EXIT_CLEAN)
+
+
+def _write(result: Any, output_dir: str | None) -> None:
+    """Replace changed inputs in place, or write every input under ``output_dir``."""
+    from .writer import atomic_write, gzip_bytes
+
+    for outcome in result.files:
+        if outcome.path == "-":
+            continue
+        data = gzip_bytes(outcome.new) if outcome.path.lower().endswith(".gz") else outcome.new
+        if output_dir is not None:
+            atomic_write(os.path.join(output_dir, _relative(outcome.path)), data)
+        elif outcome.changed:
+            atomic_write(outcome.path, data)
+
+
+def _relative(path: str) -> str:
+    """The path to use under ``--output-dir``: relative to here when inside it, else the name."""
+    rel = os.path.relpath(path)
+    if rel.startswith(os.pardir) or os.path.isabs(rel):
+        return os.path.basename(path)
+    return rel
+
+
+def _save_html(result: Any, path: str, elapsed: float) -> None:
+    from rich.console import Console
+
+    from .clean_report import render_rich
+
+    console = Console(record=True, file=io.StringIO(), width=140)
+    render_rich(result, console, elapsed)
+    from .writer import atomic_write
+
+    atomic_write(path, console.export_html(inline_styles=True).encode("utf-8"))

@@ -1,0 +1,234 @@
+"""The canonicaliser: what it removes, what it must keep, and that it is stable."""
+
+from __future__ import annotations
+
+import pytest
+
+from dedup.clean import canonicalize
+from dedup.document import analyze
+from dedup.joins import fix_joins, join_points
+from dedup.keep import Pair, Record, parse_date, survivors
+from dedup.reader import Article, read_path
+from dedup.settings import Settings
+from dedup.shingle import Shingler
+
+from conftest import FIXTURES, shared_path
+
+SETTINGS = Settings()
+
+
+def clean_text(text: str, keep: str = "first", fix: bool = True, markdown: bool = False) -> str:
+    doc = analyze(Article("t", text, "t", markdown=markdown), SETTINGS, Shingler())
+    return canonicalize(doc, SETTINGS, keep=keep, fix_joins=fix).text
+
+
+def paragraphs(text: str) -> list[str]:
+    return text.split("\n")
+
+
+P0 = "Since the storm reached the coast on Monday, emergency crews have worked around the clock to restore power."
+P1 = "The mayor said in a briefing on Tuesday that more than twelve thousand households were still without electricity."
+P2 = "Engineers from two neighbouring towns arrived with generators and pumps late in the evening on Wednesday."
+P3 = "Forecasters expect drier weather from Thursday, although rivers upstream are still rising and could overflow."
+
+
+def test_fixture_seed_pattern_cleans_to_paragraphs_0_1_and_4_on() -> None:
+    text = (FIXTURES / "repeated-intro.txt").read_text(encoding="utf-8")
+    lines = text.split("\n")
+    expected = [lines[0], lines[1], *lines[4:]]
+    expected = [line.replace("statement.The", "statement. The") for line in expected]
+    assert clean_text(text).split("\n") == expected
+
+
+def test_shared_seed_cleans_to_paragraphs_0_1_4_to_15_with_the_join_repaired() -> None:
+    path = shared_path("seed", "repeated-intro.txt")
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    cleaned = clean_text(text).split("\n")
+    expected = [lines[0], lines[1], *lines[4:]]
+    assert len(cleaned) == 14
+    for index, (got, want) in enumerate(zip(cleaned, expected)):
+        if "added.The" in want:
+            assert index == 7  # paragraph 9 of the original
+            assert got == want.replace("added.The", "added. The")
+        else:
+            assert got == want
+    assert not text.endswith("\n") and not clean_text(text).endswith("\n")
+
+
+def test_keep_first_keeps_the_first_copy_and_the_new_sentences_of_the_later_one() -> None:
+    extra = "Officials said more than three hundred homes were flooded across the district."
+    text = "\n".join([P0, P1, P0 + " " + extra, P2])
+    assert paragraphs(clean_text(text)) == [P0, P1, extra, P2]
+
+
+def test_an_earlier_fragment_goes_when_a_later_paragraph_holds_it_mid_sentence() -> None:
+    fragment = "emergency crews have worked around the clock to restore power across the region"
+    later = ("Since the storm reached the coast on Monday, " + fragment
+             + " while volunteers handed out food.")
+    text = "\n".join([fragment, P1, later, P2])
+    assert paragraphs(clean_text(text)) == [P1, later, P2]
+
+
+def test_keep_longest_moves_the_most_complete_copy_to_the_first_place() -> None:
+    longer = P0 + " Officials said more than three hundred homes were flooded across the district."
+    text = "\n".join([P0, P1, longer, P2])
+    assert paragraphs(clean_text(text, keep="longest")) == [longer, P1, P2]
+
+
+def test_repeated_sentence_inside_an_otherwise_new_paragraph_is_removed() -> None:
+    text = "\n".join([P0, P1, P2 + " " + P1, P3])
+    assert paragraphs(clean_text(text)) == [P0, P1, P2, P3]
+
+
+def test_a_pasted_run_takes_its_short_lines_with_it() -> None:
+    caption = "Photo: city council"
+    text = "\n".join([P0, caption, P1, P2, P0, caption, P1, P3])
+    assert paragraphs(clean_text(text)) == [P0, caption, P1, P2, P3]
+
+
+def test_short_repeated_lines_alone_are_legitimate() -> None:
+    question = "What did you do next?"
+    answers = [P0, P1, P2, P3]
+    text = "\n".join(x for answer in answers for x in (question, answer))
+    assert clean_text(text) == text
+
+
+def test_template_lines_of_a_structured_page_are_kept() -> None:
+    # A meal plan: each meal repeats its heading, timing and a portion line.
+    text = (FIXTURES / "meal-plan.txt").read_text(encoding="utf-8")
+    assert clean_text(text) == text
+
+
+def test_a_corrected_figure_is_not_lost() -> None:
+    first = "Exports rose 5.2 percent in March to 41 billion dollars, the trade ministry said on Friday."
+    corrected = "Exports rose 5.4 percent in March to 41 billion dollars, the trade ministry said on Friday."
+    text = "\n".join([first, P1, corrected])
+    assert clean_text(text) == text
+
+
+def test_pull_quote_lifted_from_a_long_paragraph_stays() -> None:
+    quote = "“We rebuilt the bridge twice in ten years and we will rebuild it again,” the mayor said."
+    body = " ".join([P0, quote, P1, P2, P3])
+    text = "\n".join([quote, body])
+    assert clean_text(text) == text
+
+
+def test_text_doubled_inside_a_paragraph_is_undoubled() -> None:
+    title = "The best winter coats for walking the dog in the rain this year, tested by our reviewers"
+    text = "\n".join([P0, f"{title} {title}", P1])
+    assert paragraphs(clean_text(text)) == [P0, title, P1]
+
+
+def test_structure_is_never_removed_in_markdown() -> None:
+    table = "| name | votes |\n|---|---|\n| a | 1 |"
+    text = f"# Results\n\n{P0}\n\n{table}\n\n## Results\n\n{P1}\n\n{table}\n"
+    assert clean_text(text, markdown=True) == text
+
+
+def test_crlf_bom_free_text_keeps_its_line_endings() -> None:
+    text = "\r\n".join([P0, P1, P0, P2]) + "\r\n"
+    assert clean_text(text) == "\r\n".join([P0, P1, P2]) + "\r\n"
+
+
+def test_blank_line_layout_keeps_its_separators() -> None:
+    text = "\n\n".join([P0, P1, P0, P2]) + "\n"
+    assert clean_text(text) == "\n\n".join([P0, P1, P2]) + "\n"
+
+
+def test_removing_the_last_paragraph_keeps_the_trailing_newline() -> None:
+    assert clean_text("\n".join([P0, P1, P0]) + "\n") == "\n".join([P0, P1]) + "\n"
+    assert clean_text("\n".join([P0, P1, P0])) == "\n".join([P0, P1])
+
+
+@pytest.mark.parametrize(("text", "fixed"), [
+    ("Kirby added.The United States has troops.", "Kirby added. The United States has troops."),
+    ("He said.\u201dThe end came.", "He said.\u201d The end came."),
+    ("Prices rose in 2020.The year ended.", "Prices rose in 2020. The year ended."),
+])
+def test_lost_boundaries_are_repaired(text: str, fixed: str) -> None:
+    assert fix_joins(text)[0] == fixed
+
+
+@pytest.mark.parametrize("text", [
+    "U.S.Steel rose", "It costs 3.5 mln.", "see www.example.com.Now", "file report.PDF here",
+    "visit example.com.The site", "Mr.Smith went", "J.R.R.Tolkien wrote", "the e.g.Example",
+    "mail jane.doe@example.org.Thanks",
+])
+def test_abbreviations_decimals_urls_and_names_are_not_joins(text: str) -> None:
+    assert join_points(text) == []
+
+
+def test_no_fix_joins_leaves_glued_sentences() -> None:
+    text = "\n".join([P0, "The council met on Monday.It voted to rebuild the old bridge over the river."])
+    assert clean_text(text, fix=False) == text
+    assert "Monday. It" in clean_text(text)
+
+
+def test_canonical_edits_name_the_kept_text_and_similarity() -> None:
+    text = "\n".join([P0, P1, P0, P2])
+    doc = analyze(Article("t", text, "t"), SETTINGS, Shingler())
+    result = canonicalize(doc, SETTINGS)
+    (edit,) = result.removals
+    assert (edit.kind, edit.paragraph, edit.kept_paragraph, edit.reason) == ("paragraph", 2, 0, "duplicate")
+    assert edit.jaccard == 1.0 and edit.containment == 1.0 and edit.removed == P0
+
+
+def _idempotent(text: str, markdown: bool = False) -> None:
+    once = clean_text(text, markdown=markdown)
+    assert clean_text(once, markdown=markdown) == once
+
+
+def test_clean_is_idempotent_on_every_fixture() -> None:
+    for path in sorted(FIXTURES.iterdir()):
+        if path.suffix not in (".txt", ".md", ".jsonl"):
+            continue
+        for item in read_path(str(path)):
+            if isinstance(item, Article):
+                _idempotent(item.text, item.markdown)
+
+
+@pytest.mark.slow
+def test_clean_is_idempotent_on_the_shared_data() -> None:
+    root = shared_path()
+    paths = [root / "seed" / "repeated-intro.txt", *sorted((root / "extraction").glob("*/*/*.txt")),
+             *sorted((root / "extraction" / "gold").glob("*.txt")), *sorted((root / "bbc").glob("*/*.txt"))[::10]]
+    checked = 0
+    for path in paths:
+        item = next(read_path(str(path)))
+        if isinstance(item, Article):
+            _idempotent(item.text)
+            checked += 1
+    assert checked > 500
+
+
+def test_survivors_first_longest_newest() -> None:
+    records = [Record(0, 100, "2024-01-01"), Record(1, 120, "2024-03-01"), Record(2, 90, "2024-02-01")]
+    pairs = [Pair(0, 1, 0.9, 0.95, 100, 120), Pair(0, 2, 0.85, 0.9, 100, 90),
+             Pair(1, 2, 0.82, 0.9, 120, 90)]
+    assert {d.dropped for d in survivors(records, pairs, SETTINGS, "first")} == {1, 2}
+    assert {d.dropped for d in survivors(records, pairs, SETTINGS, "longest")} == {0, 2}
+    assert {d.dropped for d in survivors(records, pairs, SETTINGS, "newest")} == {0, 2}
+
+
+def test_a_record_is_dropped_only_for_a_kept_record_it_was_verified_against() -> None:
+    records = [Record(0, 100), Record(1, 120), Record(2, 90)]
+    pairs = [Pair(0, 1, 0.9, 0.95, 100, 120), Pair(0, 2, 0.85, 0.9, 100, 90)]
+    drops = survivors(records, pairs, SETTINGS, "longest")
+    assert [(d.dropped, d.kept) for d in drops] == [(0, 1)]
+
+
+def test_a_larger_record_is_never_dropped_for_a_smaller_one_it_contains() -> None:
+    records = [Record(0, 50), Record(1, 200)]
+    pairs = [Pair(0, 1, 0.25, 1.0, 50, 200)]
+    drops = survivors(records, pairs, SETTINGS, "first")
+    assert [(d.dropped, d.kept) for d in drops] == [(0, 1)]
+
+
+@pytest.mark.parametrize(("value", "year"), [
+    ("26-FEB-1987 15:01:01.79", 1987), ("2024-05-01T10:00:00Z", 2024), ("2019-11-18", 2019),
+])
+def test_parse_date(value: str, year: int) -> None:
+    parsed = parse_date(value)
+    assert parsed is not None and parsed.year == year
+
