@@ -93,11 +93,11 @@ def _covered(doc: Doc, settings: Settings, eligible: list[int], removed: set[int
     descriptions that join the first sentences of the paragraphs they precede)."""
     out = []
     kept: list[int] = []
+    union = np.zeros(0, dtype=np.uint32)  # of the kept paragraphs' shingles, kept up to date
     for j in eligible:
         if j in removed or j in templates:
             continue
         if kept:
-            union = np.unique(np.concatenate([doc.shingles[i] for i in kept]))
             share = contained(doc.shingles[j], union)
             if share >= settings.containment:
                 parts = [i for i in kept if contained(doc.shingles[j], doc.shingles[i]) > 0]
@@ -108,6 +108,7 @@ def _covered(doc: Doc, settings: Settings, eligible: list[int], removed: set[int
                                    tuple(Ref(doc.id, i) for i in parts)))
                 continue
         kept.append(j)
+        union = np.union1d(union, doc.shingles[j])
     return out
 
 
@@ -139,9 +140,9 @@ def _sentences(doc: Doc, settings: Settings, counts: PairStats, skip: set[int]) 
 def _sentence_sets(doc: Doc, index: int, settings: Settings,
                    cache: dict[tuple[int, int], np.ndarray]) -> list[tuple[int, np.ndarray]]:
     from .normalize import normalize, words
-    from .shingle import Shingler
+    from .shingle import shared_shingler
 
-    shingler = Shingler(settings.shingle, settings.ngram)
+    shingler = shared_shingler(settings.shingle, settings.ngram)  # its token cache is warm
     out = []
     for k, (start, end) in enumerate(doc.sentences(index)):
         key = (index, k)
