@@ -63,12 +63,15 @@ class Shingler:
         cache = self._cache
         if len(cache) > CACHE_LIMIT:
             cache = self._cache = {}
-        missing = set(tokens).difference(cache)
-        for token in missing:
+        try:
+            return np.fromiter(map(cache.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+        except KeyError:
+            pass
+        for token in set(tokens).difference(cache):
             data = token.encode("utf-8") if isinstance(token, str) else token
             digest = hashlib.blake2b(data, digest_size=8).digest()
             cache[token] = struct.unpack("<Q", digest)[0]
-        return np.array(list(map(cache.__getitem__, tokens)), dtype=np.uint64)
+        return np.fromiter(map(cache.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
 
     def units(self, normalized: str) -> np.ndarray:
         """The 64-bit hashes of the units (words or characters) n-grams are made of."""
