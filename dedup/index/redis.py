@@ -87,6 +87,7 @@ class RedisStore:
         self._entries = f"{name}:entries"
         self._owners = f"{name}:owners"
         self._tables: list[Any] = []
+        self._table_names: list[bytes] = []
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -102,8 +103,9 @@ class RedisStore:
         from datasketch.storage import unordered_storage
 
         config = {"type": "redis", "redis": self._params, "redis_buffer": {"transaction": False}}
-        self._tables = [unordered_storage(config, name=self.name.encode() + b"_bucket_"
-                                          + struct.pack(">H", band)) for band in range(bands)]
+        self._table_names = [self.name.encode() + b"_bucket_" + struct.pack(">H", band)
+                             for band in range(bands)]
+        self._tables = [unordered_storage(config, name=name) for name in self._table_names]
 
     # -- metadata -------------------------------------------------------------------
 
@@ -189,10 +191,17 @@ class RedisStore:
                 pipe.hset(self._owners, mapping=owners)
             pipe.hset(self._articles, mapping={a: json.dumps(p) for a, p in paragraphs.items()})
             pipe.execute()
-            for band, table in enumerate(self._tables):
-                for row, key in enumerate(keys):
-                    table.insert(_bkey(batch.keys[row, band]), key.encode(), buffer=True)
-                table.empty_buffer()
+            # What RedisSetStorage.insert does (HSET name key redis_key; SADD redis_key
+            # value), with one HSET per band per batch: redis-py's cost is per command.
+            pipe = self._db.pipeline(transaction=False)
+            members = [key.encode() for key in keys]
+            for band, (table, name) in enumerate(zip(self._tables, self._table_names)):
+                bkeys = [_bkey(value) for value in batch.keys[:, band]]
+                if bkeys:
+                    pipe.hset(name, mapping={k: table.redis_key(k) for k in bkeys})
+                for bkey, member in zip(bkeys, members):
+                    pipe.sadd(table.redis_key(bkey), member)
+            pipe.execute()
 
     def remove(self, keys: Sequence[str], rekey: Rekey) -> int:
         removed = 0
