@@ -70,7 +70,7 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
     changed = [f for f in result.files if f.changed]
     writing = not (check or show_diff)
     if writing:
-        _write(result, output_dir)
+        result.errors.extend(_write(result, output_dir))
     if show_diff:
         click.echo(diff(result), nl=False)
     elif fmt == "json":
@@ -93,18 +93,28 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
     sys.exit(EXIT_FOUND if changed else EXIT_CLEAN)
 
 
-def _write(result: Any, output_dir: str | None) -> None:
-    """Replace changed inputs in place, or write every input under ``output_dir``."""
+def _write(result: Any, output_dir: str | None) -> list[Any]:
+    """Replace changed inputs in place, or write every input under ``output_dir``.
+
+    A file that cannot be written is left as it was and reported; the others go on.
+    """
+    from .reader import InputError
     from .writer import atomic_write, gzip_bytes
 
+    errors = []
     for outcome in result.files:
         if outcome.path == "-":
             continue
         data = gzip_bytes(outcome.new) if outcome.path.lower().endswith(".gz") else outcome.new
-        if output_dir is not None:
-            atomic_write(os.path.join(output_dir, _relative(outcome.path)), data)
-        elif outcome.changed:
-            atomic_write(outcome.path, data)
+        target = os.path.join(output_dir, _relative(outcome.path)) if output_dir else outcome.path
+        if output_dir is None and not outcome.changed:
+            continue
+        try:
+            atomic_write(target, data)
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            errors.append(InputError(target, f"cannot write: {reason}"))
+    return errors
 
 
 def _relative(path: str) -> str:

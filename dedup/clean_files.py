@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .across import ARTICLE, Items, candidate_pairs, verify
 from .clean import Canonical, canonicalize
@@ -39,6 +39,7 @@ class ArticleOutcome:
     paragraphs: int
     canonical: Canonical
     dropped: Dropped | None = None
+    duplicate: Dropped | None = None  # a whole file that repeats another (reported, kept)
 
     @property
     def changed(self) -> bool:
@@ -145,8 +146,13 @@ def clean_inputs(paths: Iterable[str], settings: Settings, options: ReadOptions 
         canon = canonical_all(articles, settings, keep, fix_joins, jobs, progress)
     else:
         canon = [(0, Canonical(a.text)) for a in articles]
-    drops = across_drops(articles, settings, keep) if scope in ("across", "all") else {}
-    outcomes = [ArticleOutcome(a, count, c, drops.get(i))
+    # Across articles, compare what each article keeps, not the copies it drops.
+    cleaned = [replace(a, text=c.text) for a, (_, c) in zip(articles, canon)]
+    drops = across_drops(cleaned, settings, keep) if scope in ("across", "all") else {}
+    # Records of a JSON lines corpus are dropped; a file is never deleted, only reported.
+    outcomes = [ArticleOutcome(a, count, c,
+                               dropped=drops.get(i) if a.record is not None else None,
+                               duplicate=drops.get(i) if a.record is None else None)
                 for i, (a, (count, c)) in enumerate(zip(articles, canon))]
     by_source: dict[str, list[ArticleOutcome]] = {}
     for outcome in outcomes:
@@ -164,7 +170,7 @@ def _file_outcome(path: str, group: list[ArticleOutcome], options: ReadOptions,
     first = group[0].article
     if first.record is None:  # one article per file (or stdin text)
         old = encode_text(first.text, first.bom)
-        new = old if group[0].dropped else encode_text(group[0].canonical.text, first.bom)
+        new = encode_text(group[0].canonical.text, first.bom)
         return FileOutcome(path, old, new, group)
     lines = stdin.splitlines(keepends=True) if path == "-" and stdin is not None else jsonl_lines(path)
     changed: dict[int, dict | None] = {}

@@ -33,6 +33,8 @@ def to_json(result: CleanResult) -> dict[str, Any]:
     for outcome in result.articles:
         aid = outcome.article.id
         articles.append({"id": aid, "paragraphs": outcome.paragraphs, "changed": outcome.changed})
+        if outcome.duplicate is not None:
+            articles[-1]["duplicate_of"] = outcome.duplicate.kept
         if outcome.dropped is not None:
             dropped.append({"kind": "article", "scope": "across", "a": {"article": outcome.dropped.kept},
                             "b": {"article": aid}, "jaccard": round(outcome.dropped.jaccard, 4),
@@ -68,6 +70,7 @@ def summary(result: CleanResult) -> dict[str, int]:
         "sentences removed": sum(1 for e in removals if e.kind in ("sentence", "span")),
         "joins repaired": sum(1 for e in removals if e.kind == "join"),
         "articles dropped": sum(1 for o in outcomes if o.dropped is not None),
+        "duplicate files kept": sum(1 for o in outcomes if o.duplicate is not None),
         "bytes saved": sum(len(f.old) - len(f.new) for f in result.files),
     }
 
@@ -81,6 +84,11 @@ def render_rich(result: CleanResult, console: Any, elapsed: float | None = None,
     from rich.table import Table
 
     for outcome in result.articles:
+        if outcome.duplicate is not None:
+            console.print(f"[yellow]{escape(outcome.article.id)}[/yellow] repeats "
+                          f"[green]{escape(outcome.duplicate.kept)}[/green] "
+                          f"(J {outcome.duplicate.jaccard:.2f} · C {outcome.duplicate.containment:.2f}); "
+                          "files are never deleted: remove it yourself if it is not wanted")
         if not outcome.changed:
             continue
         if outcome.dropped is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import FIXTURES, shared_path
 
 from dedup.clean import canonicalize
 from dedup.document import analyze
@@ -11,8 +12,6 @@ from dedup.keep import Pair, Record, parse_date, survivors
 from dedup.reader import Article, read_path
 from dedup.settings import Settings
 from dedup.shingle import Shingler
-
-from conftest import FIXTURES, shared_path
 
 SETTINGS = Settings()
 
