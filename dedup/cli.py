@@ -41,12 +41,22 @@ def main() -> None:
               help="Also compare with the corpus in this index (SQLite file or redis:// URL).")
 @click.option("--update-index", is_flag=True, default=None,
               help="Add the scanned articles to the index afterwards (--index, else config `index`).")
-def scan(paths: tuple[str, ...], fmt: str, **flags: Any) -> None:
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local",
+              help="Run here, or on Apache Spark (JSON lines or Parquet; pip install 'dedup[spark]').")
+@click.option("--spark-master", metavar="URL", help="Spark master for --engine spark [local[*]].")
+@click.option("--output", metavar="PATH",
+              help="With --engine spark: write the findings to PATH as JSON lines (Parquet if PATH ends in .parquet).")
+def scan(paths: tuple[str, ...], fmt: str, engine: str, spark_master: str | None,
+         output: str | None, **flags: Any) -> None:
     """Report near-duplicates within and across the articles in PATHS.
 
     PATHS are .txt/.md files, JSON lines (.jsonl, .jsonl.gz), directories, or -
-    for stdin.
+    for stdin. With --engine spark: JSON lines or Parquet, local paths or URIs.
     """
+    if engine == "spark":
+        from .spark_cli import spark_scan
+
+        sys.exit(spark_scan(paths, Run(flags), fmt=fmt, master=spark_master, output=output))
     from .reader import iter_inputs
     from .scan import scan as run_scan
 

@@ -17,9 +17,9 @@ def spark_session(master: str | None = None, *, app_name: str = "dedup",
                   conf: dict[str, str] | None = None) -> SparkSession:
     """A Spark session for dedup jobs.
 
-    With a ``local`` master the web UI is off and the driver is bound to 127.0.0.1,
-    so nothing listens on another address. Under ``spark-submit`` (``master=None``)
-    the master and addresses given to ``spark-submit`` are kept.
+    The web UI is off. With a ``local`` master the driver is bound to 127.0.0.1, so
+    nothing listens on another address. Under ``spark-submit`` (``master=None``) the
+    master and addresses given to ``spark-submit`` are kept.
 
     Args:
         master: a Spark master URL; ``None`` keeps the one ``spark-submit`` set, or
@@ -31,17 +31,22 @@ def spark_session(master: str | None = None, *, app_name: str = "dedup",
     Example:
         >>> spark = spark_session("local[2]", shuffle_partitions=4)  # doctest: +SKIP
     """
-    from pyspark import SparkConf
     from pyspark.sql import SparkSession
 
-    # Python workers run the same interpreter (and so see the same dedup install).
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    submitted = SparkConf().get("spark.master", None)
-    master = master or submitted or DEFAULT_MASTER
-    builder = (SparkSession.builder.appName(app_name).master(master)
+    builder = (SparkSession.builder.appName(app_name)
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false"))
-    if master.startswith("local"):
+    # Under spark-submit the JVM is already up with its master: keep it.
+    submitted = master is None and "PYSPARK_GATEWAY_PORT" in os.environ
+    if not submitted:
+        master = master or DEFAULT_MASTER
+        builder = builder.master(master)
+    if master is not None and master.startswith("local"):
+        # SPARK_LOCAL_IP is read when the JVM starts; without it Spark may pick the
+        # host's external address for its services.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        # Local Python workers run this interpreter, and so see this dedup install.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = (builder.config("spark.driver.bindAddress", "127.0.0.1")
                    .config("spark.driver.host", "127.0.0.1"))
     if shuffle_partitions is not None:
