@@ -7,6 +7,8 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -40,6 +42,15 @@ from .cli_common import (
 @click.option("--fix-joins/--no-fix-joins", default=None,
               help="Put back the space lost between glued sentences ('added.The') [on].")
 @click.option("--date-field", help="JSON lines field holding the date, for --keep newest [date].")
+@click.option("--index", "index_location", metavar="FILE|URL",
+              help="Also treat articles already in this index (SQLite file or redis:// URL) as kept copies.")
+@click.option("--update-index", is_flag=True, default=None,
+              help="Add the cleaned articles to the index afterwards (--index, else config `index`).")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local",
+              help="Run here, or on Apache Spark (JSON lines or Parquet; pip install 'dedup[spark]').")
+@click.option("--spark-master", metavar="URL", help="Spark master for --engine spark [local[*]].")
+@click.option("--output", metavar="PATH",
+              help="With --engine spark: write the canonical articles to PATH as JSON lines (Parquet if PATH ends in .parquet).")
 def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool,
           output_dir: str | None, fmt: str, html_path: str | None, **flags: Any) -> None:
     """Write the canonical version of the articles in PATHS.
@@ -60,17 +71,25 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
     settings = run.settings()
     keep = keep or run.get("keep", "first")
     fix_joins = run.get("fix_joins", True)
+    if flags.get("engine") == "spark":
+        from .spark_cli import spark_clean
+
+        sys.exit(spark_clean(paths, run, keep=keep, fix_joins=fix_joins, check=check,
+                             master=flags.get("spark_master"), output=flags.get("output")))
     stdin = sys.stdin.buffer.read() if "-" in paths else None
     started = time.perf_counter()
-    with progress_bar(run, "cleaning") as progress:
+    with progress_bar(run, "cleaning") as progress, _linked_index(run, settings) as index:
         result = clean_inputs(paths, settings, run.read_options(), keep=keep,
                               scope=run.get("scope", "all"), fix_joins=fix_joins, jobs=run.jobs,
-                              progress=progress, stdin=stdin)
-    elapsed = time.perf_counter() - started
-    changed = [f for f in result.files if f.changed]
-    writing = not (check or show_diff)
-    if writing:
-        result.errors.extend(_write(result, output_dir))
+                              progress=progress, stdin=stdin,
+                              index=index if run.get("index_location") else None)
+        elapsed = time.perf_counter() - started
+        changed = [f for f in result.files if f.changed]
+        writing = not (check or show_diff)
+        if writing:
+            result.errors.extend(_write(result, output_dir))
+        if writing and index is not None and run.get("update_index"):
+            _update_index(index, result, settings)
     if show_diff:
         click.echo(diff(result), nl=False)
     elif fmt == "json":
@@ -115,6 +134,37 @@ def _write(result: Any, output_dir: str | None) -> list[Any]:
             reason = (exc.strerror or str(exc)).lower()
             errors.append(InputError(target, f"cannot write: {reason}"))
     return errors
+
+
+@contextmanager
+def _linked_index(run: Run, settings: Any) -> Iterator[Any]:
+    """The index named by ``--index`` (or config ``index`` with ``--update-index``), if any."""
+    location = run.get("index_location") or (run.get("index") if run.get("update_index") else None)
+    if not location:
+        yield None
+        return
+    from .index import IndexStoreError
+    from .index_link import open_index
+
+    try:
+        index = open_index(location, settings, create=bool(run.get("update_index")))
+    except IndexStoreError as exc:
+        raise click.UsageError(str(exc)) from None
+    with index:
+        yield index
+
+
+def _update_index(index: Any, result: Any, settings: Any) -> None:
+    """Add what was kept: cleaned articles, not dropped duplicates."""
+    from dataclasses import replace
+
+    from .document import analyze
+    from .index_link import update_index
+    from .shingle import Shingler
+
+    shingler = Shingler(settings.shingle, settings.ngram)
+    update_index(index, [analyze(replace(o.article, text=o.canonical.text), settings, shingler)
+                         for o in result.articles if o.dropped is None])
 
 
 def _relative(path: str) -> str:

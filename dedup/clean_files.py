@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .across import ARTICLE, Items, candidate_pairs, verify
 from .clean import Canonical, canonicalize
@@ -127,10 +128,33 @@ def across_drops(articles: Sequence[Article], settings: Settings, keep: str) -> 
             for d in survivors(records, pairs, settings, keep)}
 
 
+def index_drops(articles: Sequence[Article], settings: Settings, index: Any,
+                skip: Iterable[int] = ()) -> dict[int, Dropped]:
+    """Articles (by position) that repeat an article already in the corpus ``index``."""
+    from .index_link import doc_findings
+
+    shingler = Shingler(settings.shingle, settings.ngram)
+    skipped = set(skip)
+    drops: dict[int, Dropped] = {}
+    for position, article in enumerate(articles):
+        if position in skipped:
+            continue
+        for finding in doc_findings(index, analyze(article, settings, shingler), shingler):
+            if finding.kind == "article" and finding.remove == "b":
+                drops[position] = Dropped(finding.a.article, finding.jaccard, finding.containment)
+                break
+    return drops
+
+
 def clean_inputs(paths: Iterable[str], settings: Settings, options: ReadOptions | None = None,
                  keep: str = "first", scope: str = "all", fix_joins: bool = True, jobs: int = 1,
-                 progress: Progress | None = None, stdin: bytes | None = None) -> CleanResult:
-    """Clean every article under ``paths``; return the new content of every input file."""
+                 progress: Progress | None = None, stdin: bytes | None = None,
+                 index: Any = None) -> CleanResult:
+    """Clean every article under ``paths``; return the new content of every input file.
+
+    With an ``index`` (a :class:`dedup.index.MinHashIndex`), an article that repeats
+    one already in the corpus is treated like a duplicate of a kept article.
+    """
     import io
 
     result = CleanResult()
@@ -149,6 +173,8 @@ def clean_inputs(paths: Iterable[str], settings: Settings, options: ReadOptions 
     # Across articles, compare what each article keeps, not the copies it drops.
     cleaned = [replace(a, text=c.text) for a, (_, c) in zip(articles, canon)]
     drops = across_drops(cleaned, settings, keep) if scope in ("across", "all") else {}
+    if index is not None:
+        drops.update(index_drops(cleaned, settings, index, skip=drops))
     # Records of a JSON lines corpus are dropped; a file is never deleted, only reported.
     outcomes = [ArticleOutcome(a, count, c,
                                dropped=drops.get(i) if a.record is not None else None,

@@ -249,3 +249,24 @@ def test_clean_command_is_idempotent_on_fixtures(tmp_path: Path) -> None:
     first = run(str(tmp_path))
     assert first.exit_code in (0, 1)
     assert run("--check", str(tmp_path)).exit_code == 0
+
+
+def test_index_marks_records_already_in_the_corpus_and_update_index_adds_the_cleaned(
+        tmp_path: Path) -> None:
+    story = " ".join([P0, P1, P2])
+    index = tmp_path / "corpus.sqlite"
+    seen = tmp_path / "seen.txt"
+    seen.write_text(story + "\n", encoding="utf-8")
+    add = CliRunner().invoke(main, ["index", "add", "--index", str(index), str(seen)])
+    assert add.exit_code == 0, add.output
+    batch = tmp_path / "batch.jsonl"
+    other = (FIXTURES / "one-per-line.txt").read_text(encoding="utf-8")
+    batch.write_text(json.dumps({"id": "n1", "text": story}) + "\n"
+                     + json.dumps({"id": "n2", "text": other + DIRTY}) + "\n", encoding="utf-8")
+    result = run("--index", str(index), "--update-index", "--format", "json", str(batch))
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert [(d["a"]["article"], d["b"]["article"]) for d in report["dropped"]] == [(str(seen), "n1")]
+    assert [r["id"] for r in _records(batch)] == ["n2"]
+    stats = CliRunner().invoke(main, ["index", "stats", "--index", str(index), "--format", "json"])
+    assert json.loads(stats.stdout)["articles"] == 2
