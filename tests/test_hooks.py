@@ -1,0 +1,423 @@
+"""The pre-commit hooks: pure parts, ``main()`` on files, batching, and the real framework."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dedup import hooks
+from dedup.hooks import check_main, clean_main, clip, message, normpath, parse_name_status, where
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+LINE = re.compile(r"^[^:\s]+(:\d+)*: [a-z].*: \".*\"$")
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
+                          text=True).stdout
+
+
+def make_repo(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q")
+    git(path, "config", "user.name", "Test")
+    git(path, "config", "user.email", "test@example.com")
+    git(path, "config", "commit.gpgsign", "false")
+    return path
+
+
+def add_fixture(repo: Path, name: str, target: str) -> Path:
+    dest = repo / target
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(FIXTURES / name, dest)
+    return dest
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A corpus repository with an index of two committed articles, as the working directory."""
+    from dedup.index import MinHashIndex
+    from dedup.reader import iter_inputs
+
+    root = make_repo(tmp_path / "corpus-repo")
+    (root / "pyproject.toml").write_text('[tool.dedup]\nindex = ".dedup/index.sqlite"\n',
+                                         encoding="utf-8")
+    add_fixture(root, "bbc-blocks.txt", "corpus/ferry.txt")
+    add_fixture(root, "one-per-line.txt", "corpus/lines.txt")
+    monkeypatch.chdir(root)
+    with MinHashIndex(".dedup/index.sqlite") as index:
+        index.add_articles(iter_inputs(["corpus"]))
+    git(root, "add", "pyproject.toml", "corpus")
+    git(root, "commit", "-q", "-m", "corpus")
+    return root
+
+
+# -- pure parts --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("a.txt",), "a.txt"),
+    (("a.txt", None, 0), "a.txt:1"),
+    (("news/a.md", None, 11), "news/a.md:12"),
+    (("feed.jsonl", 17, None), "feed.jsonl:17"),
+    (("feed.jsonl", 17, 2), "feed.jsonl:17:3"),
+])
+def test_where(args: tuple, expected: str) -> None:
+    assert where(*args) == expected
+
+
+def test_clip_is_one_quoted_line_of_bounded_width() -> None:
+    assert clip("a\n b\t\tc") == '"a b c"'
+    long = clip("word " * 100, 30)
+    assert long.startswith('"word word') and long.endswith('…"') and len(long) == 32
+    assert "\n" not in clip("x\n" * 500)
+
+
+def test_message_format() -> None:
+    line = message("a.txt:3", "paragraph repeats a.txt:1 (contained, J 0.53, C 1.00)",
+                   "After heavy rain\nflooded")
+    assert line == 'a.txt:3: paragraph repeats a.txt:1 (contained, J 0.53, C 1.00): ' \
+                   '"After heavy rain flooded"'
+    assert LINE.match(line)
+
+
+def test_parse_name_status() -> None:
+    out = "A\0new.txt\0M\0old/a.md\0R087\0was.txt\0now.txt\0C100\0src.txt\0copy.txt\0" \
+          "D\0gone.jsonl\0T\0link.txt\0"
+    staged, gone = parse_name_status(out)
+    assert staged == ["new.txt", "old/a.md", "now.txt", "copy.txt", "link.txt"]
+    assert gone == ["was.txt", "gone.jsonl"]
+    assert parse_name_status("") == ([], [])
+
+
+def test_selected_uses_include_and_exclude_globs() -> None:
+    include = ("*.txt", "*.md", "*.jsonl")
+    assert hooks.selected("news/a.txt", include, ())
+    assert not hooks.selected("news/a.csv", include, ())
+    assert not hooks.selected("drafts/a.txt", include, ("drafts/*",))
+    assert not hooks.selected("news/a.tmp.txt", include, ("*.tmp.txt",))
+
+
+def test_normpath(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert normpath("./news//a.txt") == "news/a.txt"
+    assert normpath(str(tmp_path / "news" / "a.txt")) == "news/a.txt"
+
+
+# -- main() on files: one table for the verdicts -------------------------------------------
+
+# fixture, dedup-check exit code, whether dedup-clean changes it
+CASES = [
+    ("bbc-blocks.txt", 0, False),          # blank-line blocks, nothing repeated
+    ("wrapped-indented.txt", 0, False),    # newswire layout
+    ("interview.txt", 0, False),           # a repeated question is a template, kept
+    ("meal-plan.txt", 0, False),           # a recipe's repeated line is kept
+    ("repeated-intro.txt", 1, True),       # the seed: the intro pasted twice
+    ("article.md", 1, True),               # Markdown with a repeated paragraph
+]
+
+
+@pytest.mark.parametrize(("name", "code", "changes"), CASES)
+def test_check_and_clean_on_one_file(name: str, code: int, changes: bool, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()  # no config above this folder; not a real repository
+    path = add_fixture(tmp_path, name, name)
+    assert check_main([name]) == code
+    out = capsys.readouterr().out
+    assert bool(out) == bool(code)
+    for line in out.splitlines():
+        assert LINE.match(line), line
+        assert line.startswith(f"{name}:")
+    before = path.read_bytes()
+    assert clean_main([name]) == int(changes)
+    assert (path.read_bytes() != before) == changes
+    # Fixed: both hooks pass now, and cleaning again changes nothing.
+    capsys.readouterr()
+    assert clean_main([name]) == 0
+    assert check_main([name]) == 0, capsys.readouterr().out
+
+
+def test_check_names_each_repeated_passage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    add_fixture(tmp_path, "repeated-intro.txt", "story.txt")
+    assert check_main(["story.txt"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        'story.txt:3: paragraph repeats story.txt:1 (contained, J 0.53, C 1.00): '
+        '"After heavy rain flooded three districts overnight, the city council ha…"',
+        'story.txt:4: paragraph repeats story.txt:2 (duplicate, J 1.00, C 1.00): '
+        '"The mayor said in a briefing on Tuesday that more than twelve thousand …"',
+    ]
+
+
+def test_clean_fixes_to_the_canonical_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from dedup.clean_files import clean_inputs
+    from dedup.settings import Settings
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    path = add_fixture(tmp_path, "repeated-intro.txt", "story.txt")
+    canonical = clean_inputs(["story.txt"], Settings(), scope="within").files[0].new
+    assert clean_main(["story.txt"]) == 1
+    assert capsys.readouterr().out == "story.txt: fixed: 2 passages removed\n"
+    assert path.read_bytes() == canonical
+
+
+def test_clean_on_json_lines_rewrites_only_changed_records(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    path = add_fixture(tmp_path, "spark-corpus.jsonl", "feed.jsonl")
+    lines = path.read_bytes().splitlines()
+    assert clean_main(["feed.jsonl"]) == 1
+    after = path.read_bytes().splitlines()
+    assert len(after) == len(lines)  # within scope: no record dropped
+    assert sum(a != b for a, b in zip(lines, after)) >= 1
+    assert clean_main(["feed.jsonl"]) == 0
+
+
+def test_no_files_is_a_pass() -> None:
+    assert check_main([]) == 0
+    assert clean_main([]) == 0
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "binary.txt").write_bytes(b"\x00\xff\x00\xfe" * 10)
+    add_fixture(tmp_path, "repeated-intro.txt", "story.txt")
+    assert check_main(["binary.txt", "story.txt"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("binary.txt: ") and len(captured.err.splitlines()) == 1
+    assert "story.txt:3: " in captured.out  # the other file is still checked
+    assert clean_main(["binary.txt"]) == 2
+
+
+def test_missing_index_is_an_error_with_the_fix(repo: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    add_fixture(repo, "wrapped-indented.txt", "new/story.txt")
+    assert check_main(["--index", "nowhere.sqlite", "new/story.txt"]) == 2
+    err = capsys.readouterr().err
+    assert "nowhere.sqlite" in err and "dedup index add" in err
+
+
+def test_bad_config_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text("[tool.dedup]\nthreshold = 3\n", encoding="utf-8")
+    add_fixture(tmp_path, "bbc-blocks.txt", "a.txt")
+    assert check_main(["a.txt"]) == 2
+    assert clean_main(["a.txt"]) == 2
+    assert "pyproject.toml: threshold must be in (0, 1]" in capsys.readouterr().err
+
+
+# -- the corpus index and the staged set ---------------------------------------------------
+
+
+def test_article_already_in_the_index_fails(repo: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    add_fixture(repo, "bbc-blocks.txt", "new/ferry-again.txt")
+    git(repo, "add", "new")
+    assert check_main(["new/ferry-again.txt"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("new/ferry-again.txt: article duplicates corpus/ferry.txt in the corpus "
+                          "index (duplicate, J 1.00, C 1.00): \"Harbour town approves")
+    assert len(out.splitlines()) == 1
+
+
+def test_paragraph_already_in_the_index_fails(repo: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    ferry = (FIXTURES / "bbc-blocks.txt").read_text(encoding="utf-8").split("\n\n")
+    new = (FIXTURES / "wrapped-indented.txt").read_text(encoding="utf-8")
+    (repo / "new.txt").write_text(new.rstrip("\n") + "\n\n" + ferry[2] + "\n", encoding="utf-8")
+    assert check_main(["new.txt"]) == 1
+    out = capsys.readouterr().out
+    assert "in the corpus index" in out and "corpus/ferry.txt:3" in out
+
+
+def test_an_edited_corpus_article_is_not_its_own_duplicate(repo: Path) -> None:
+    path = repo / "corpus" / "ferry.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nA late addition to the story.\n",
+                    encoding="utf-8")
+    git(repo, "add", "corpus/ferry.txt")
+    assert check_main(["corpus/ferry.txt"]) == 0
+
+
+def test_a_renamed_corpus_article_is_not_a_duplicate(repo: Path) -> None:
+    git(repo, "mv", "corpus/ferry.txt", "corpus/ferry-link.txt")
+    assert check_main(["corpus/ferry-link.txt"]) == 0
+
+
+def test_clean_article_passes_against_the_index(repo: Path) -> None:
+    add_fixture(repo, "wrapped-indented.txt", "new/grain.txt")
+    git(repo, "add", "new")
+    assert check_main(["new/grain.txt"]) == 0
+
+
+def staged_commit(repo: Path) -> list[str]:
+    """Six staged articles: a pair of copies, a copy of the corpus, a repeated intro, two clean."""
+    add_fixture(repo, "wrapped-indented.txt", "new/a-grain.txt")
+    add_fixture(repo, "wrapped-indented.txt", "new/z-grain-copy.txt")
+    add_fixture(repo, "bbc-blocks.txt", "new/m-ferry.txt")
+    add_fixture(repo, "repeated-intro.txt", "new/b-flood.txt")
+    add_fixture(repo, "interview.txt", "new/c-interview.md")
+    add_fixture(repo, "meal-plan.txt", "new/d-meals.txt")
+    git(repo, "add", "new")
+    return sorted(git(repo, "diff", "--cached", "--name-only").split())
+
+
+def run_batches(batches: list[list[str]], capsys: pytest.CaptureFixture[str],
+                *extra: str) -> tuple[int, list[str]]:
+    codes, lines = [], []
+    for batch in batches:
+        codes.append(check_main([*extra, *batch]))
+        lines.extend(capsys.readouterr().out.splitlines())
+    return max(codes), sorted(lines)
+
+
+def test_same_verdict_however_the_files_are_split(repo: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    files = staged_commit(repo)
+    code, lines = run_batches([files], capsys)
+    assert code == 1
+    assert any(line.startswith("new/z-grain-copy.txt: article duplicates new/a-grain.txt ")
+               for line in lines)
+    assert any(line.startswith("new/m-ferry.txt: article duplicates corpus/ferry.txt ")
+               for line in lines)
+    assert any(line.startswith("new/b-flood.txt:3: paragraph repeats") for line in lines)
+    assert not any(line.startswith(("new/a-grain", "new/c-", "new/d-")) for line in lines)
+    # The two copies in different batches, in either order, and one file per process.
+    for batches in ([files[:3], files[3:]], [files[3:], files[:3]],
+                    [files[::2], files[1::2]], [[f] for f in files], [[f] for f in files[::-1]]):
+        assert run_batches(batches, capsys) == (code, lines), batches
+
+
+def test_without_the_staged_set_a_split_hides_a_pair(repo: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Why the hook lists the staged files itself: batches alone cannot see the pair."""
+    staged_commit(repo)
+    pair = [["new/a-grain.txt"], ["new/z-grain-copy.txt"]]
+    assert run_batches(pair, capsys, "--no-staged") == (0, [])
+    assert run_batches(pair, capsys)[0] == 1
+
+
+def test_staged_pair_is_found_outside_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_repo(tmp_path / "plain")  # no config, no index
+    monkeypatch.chdir(root)
+    add_fixture(root, "bbc-blocks.txt", "one.txt")
+    add_fixture(root, "bbc-blocks.txt", "two.txt")
+    git(root, "add", ".")
+    assert run_batches([["two.txt"], ["one.txt"]], capsys)[0] == 1
+
+
+def test_runs_from_a_subfolder(repo: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    add_fixture(repo, "bbc-blocks.txt", "new/a.txt")
+    add_fixture(repo, "bbc-blocks.txt", "new/b.txt")
+    git(repo, "add", "new")
+    monkeypatch.chdir(repo / "new")
+    assert check_main(["b.txt"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("b.txt: article duplicates a.txt ")
+
+
+# -- the real pre-commit framework ---------------------------------------------------------
+
+
+def head_with_hooks() -> str:
+    """The commit of this checkout, when it holds the hook manifest (else skip)."""
+    try:
+        sha = git(ROOT, "rev-parse", "HEAD").strip()
+        git(ROOT, "cat-file", "-e", "HEAD:.pre-commit-hooks.yaml")
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("needs a git checkout of dedup whose HEAD holds .pre-commit-hooks.yaml")
+    return sha
+
+
+@pytest.fixture(scope="module")
+def precommit_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One pre-commit cache for the module: the hook environment is installed once."""
+    pytest.importorskip("pre_commit")
+    yield tmp_path_factory.mktemp("pre-commit-home")
+
+
+def pre_commit(repo: Path, home: Path, *args: str) -> tuple[int, str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never",
+           "SKIP": ""}
+    env.pop("VIRTUAL_ENV", None)
+    proc = subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=900)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_pre_commit_framework(repo: Path, precommit_home: Path) -> None:
+    sha = head_with_hooks()
+    (repo / ".pre-commit-config.yaml").write_text(
+        "repos:\n"
+        f"  - repo: {ROOT}\n"
+        f"    rev: {sha}\n"
+        "    hooks:\n"
+        "      - id: dedup-clean\n"
+        "      - id: dedup-check\n", encoding="utf-8")
+    git(repo, "add", ".pre-commit-config.yaml")
+    git(repo, "commit", "-q", "-m", "hooks")
+
+    # A clean article passes both hooks.
+    add_fixture(repo, "wrapped-indented.txt", "news/grain.txt")
+    git(repo, "add", "news/grain.txt")
+    code, out = pre_commit(repo, precommit_home, "run")
+    assert code == 0, out
+    assert re.search(r"dedup clean.*Passed", out) and re.search(r"dedup check.*Passed", out)
+    git(repo, "commit", "-q", "-m", "grain")
+
+    # A repeated intro: the check fails naming the passage, the fixer rewrites the file
+    # to its canonical version; staged again, both hooks pass.
+    from dedup.clean_files import clean_inputs
+    from dedup.settings import Settings
+
+    story = add_fixture(repo, "repeated-intro.txt", "news/flood.txt")
+    canonical = clean_inputs([str(story)], Settings(), scope="within").files[0].new
+    git(repo, "add", "news/flood.txt")
+    code, out = pre_commit(repo, precommit_home, "run")
+    assert code == 1, out
+    assert re.search(r"dedup clean.*Failed", out) and "files were modified by this hook" in out
+    assert "news/flood.txt: fixed: 2 passages removed" in out
+    assert story.read_bytes() == canonical
+    code, out = pre_commit(repo, precommit_home, "run", "dedup-check", "--files",
+                           "news/flood.txt")
+    assert code == 0, out
+    git(repo, "add", "news/flood.txt")
+    code, out = pre_commit(repo, precommit_home, "run")
+    assert code == 0, out
+    git(repo, "commit", "-q", "-m", "flood")
+
+    # The original intro, before cleaning, is reported by the check line by line.
+    add_fixture(repo, "repeated-intro.txt", "drafts/flood.txt")
+    code, out = pre_commit(repo, precommit_home, "run", "dedup-check", "--files",
+                           "drafts/flood.txt")
+    assert code == 1, out
+    assert "drafts/flood.txt:3: paragraph repeats drafts/flood.txt:1 (contained" in out
+
+    # An article already in the corpus index fails the check.
+    add_fixture(repo, "bbc-blocks.txt", "news/ferry.txt")
+    git(repo, "add", "news/ferry.txt")
+    code, out = pre_commit(repo, precommit_home, "run", "dedup-check")
+    assert code == 1, out
+    assert "news/ferry.txt: article duplicates corpus/ferry.txt in the corpus index" in out
