@@ -36,7 +36,7 @@ def _unit(ctx: click.Context, param: click.Parameter, value: float | None) -> fl
 
 
 def location_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option("--name", help="Key prefix of the index in Redis [dedup].")(func)
+    func = click.option("--name", help="Key prefix of the index in Redis (or ?name= in the URL) [dedup].")(func)
     return click.option(
         "--index", "index_location", metavar="FILE|URL",
         help="SQLite file or redis://host:port/db URL [config `index`, else .dedup/index.sqlite].",
@@ -85,7 +85,7 @@ def _open(run: Any, *, create: bool) -> Any:
     from .index_link import open_index
 
     location = run.get("index_location") or run.get("index")
-    name = run.get("name") or run.get("index_name", "dedup")
+    name = run.flags.get("name") or "dedup"
     given = any(run.get(key) is not None for key in SIGNATURE_FLAGS)
     try:
         try:
@@ -304,7 +304,7 @@ def link_scan(run: Any, result: Any, settings: Any) -> None:
     docs = [result.docs[aid] for aid in ids if aid in result.docs]
     try:
         with open_index(location, settings, create=bool(run.get("update_index")),
-                        name=run.get("index_name", "dedup")) as idx:
+                        name="dedup") as idx:
             if compare:
                 result.findings.extend(index_findings(idx, docs))
             if run.get("update_index"):

@@ -144,6 +144,9 @@ def test_redis_index_from_the_command_line(runner: CliRunner, tmp_path: Path, re
     assert json.loads(out)["queries"][0]["matches"][0]["article"] == "corpus/flood.txt"
     code, out, _ = invoke(runner, "index", "stats", "--format", "json", *flags)
     assert code == 0 and json.loads(out)["backend"] == "redis" and json.loads(out)["articles"] == 7
+    code, out, _ = invoke(runner, "scan", "near.txt", "--index", f"{redis_url}?name=cli-test",
+                          "--format", "json")
+    assert code == 1 and json.loads(out)["findings"][0]["a"] == {"article": "corpus/flood.txt"}
 
 
 @pytest.mark.parametrize("command", ["add", "query", "remove", "stats"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections import deque
@@ -14,7 +15,7 @@ from typing import TypeVar
 import numpy as np
 
 from ..document import Doc, analyze
-from ..minhash import bands_for_recall
+from ..minhash import bands_for_recall, signatures
 from ..reader import Article
 from ..settings import Settings
 from ..shingle import Shingler
@@ -304,10 +305,21 @@ def lsh_threshold(settings: Settings) -> float:
     return min(settings.threshold, contained)
 
 
+PROBE = "The quick brown fox jumps over the lazy dog, then naps in the warm afternoon sun."
+
+
+def probe(settings: Settings) -> str:
+    """A digest of one known text's signature: it changes if the shingle or MinHash code
+    does, which equal settings alone would not reveal."""
+    shingles = Shingler(settings.shingle, settings.ngram).shingles(PROBE)
+    sig = signatures([shingles], settings.num_perm, settings.seed)[0]
+    return hashlib.blake2b(sig.astype("<u4").tobytes(), digest_size=8).hexdigest()
+
+
 def new_meta(settings: Settings) -> dict[str, str]:
     bands, rows = bands_for_recall(lsh_threshold(settings), settings.num_perm)
     return {"format": FORMAT, "settings": settings_json(settings),
-            "bands": str(bands), "rows": str(rows)}
+            "bands": str(bands), "rows": str(rows), "probe": probe(settings)}
 
 
 def _load_meta(location: str, meta: dict[str, str],
@@ -317,6 +329,10 @@ def _load_meta(location: str, meta: dict[str, str],
         bands, rows = int(meta["bands"]), int(meta["rows"])
     except (KeyError, ValueError, TypeError) as exc:
         raise DamagedIndexError(f"{location}: damaged index: bad settings ({exc})") from None
+    if "probe" in meta and meta["probe"] != probe(stored):
+        raise IncompatibleSettingsError(
+            f"{location}: index signatures were made by another version of dedup's shingle "
+            "or MinHash code; rebuild the index")
     if wanted is None:
         return stored, bands, rows
     if wanted.signature_key() != stored.signature_key():

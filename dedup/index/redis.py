@@ -22,7 +22,7 @@ import struct
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import numpy as np
 
@@ -44,7 +44,10 @@ from .store import Rekey
 
 
 def redis_params(url: str) -> dict[str, Any]:
-    """``redis.Redis`` keyword arguments for ``redis://[user:password@]host[:port][/db]``."""
+    """``redis.Redis`` keyword arguments for ``redis://[user:password@]host[:port][/db]``.
+
+    A ``?name=...`` query names the index (the key prefix), for commands without ``--name``.
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("redis", "rediss"):
         raise ValueError(f"{url}: not a redis:// URL")
@@ -77,6 +80,7 @@ class RedisStore:
             self._params = redis_params(url)
         except ValueError as exc:
             raise IndexStoreError(str(exc)) from None
+        name = parse_qs(urlsplit(url).query).get("name", [name])[-1]
         self._errors = redis.RedisError
         self.location = f"{url} ({name})"
         self.name = name

@@ -48,6 +48,7 @@ _SCHEMA = (
     " PRIMARY KEY (band, key, entry)) WITHOUT ROWID",
 )
 _T = TypeVar("_T")
+MMAP_BYTES = 1 << 31
 _CHUNK = 300  # rows per statement: 3 variables each stays under SQLite's oldest limit (999)
 
 
@@ -68,6 +69,8 @@ class SqliteStore:
             raise IndexStoreError(f"{self.location}: cannot open index: {exc}") from None
         with self._guard():
             self._db.execute(f"PRAGMA cache_size = {-1024 * cache_mb}")
+            # Reads through a memory map: a lookup in a large file costs no system calls.
+            self._db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             self._db.execute("PRAGMA synchronous = NORMAL")
 
     def _check_file(self, create: bool) -> None:
@@ -246,8 +249,10 @@ class SqliteStore:
         stored = stored_keys(keys).tolist()
         triples = [(q, band, key) for q, row in enumerate(stored) for band, key in enumerate(row)]
         pairs: set[tuple[int, int]] = set()
+        own = not self._db.in_transaction  # else: inside transaction(), see its writes
         with self._guard():
-            self._db.execute("BEGIN")  # one snapshot for the lookups and the fetch
+            if own:
+                self._db.execute("BEGIN")  # one snapshot for the lookups and the fetch
             try:
                 for chunk in _chunks(triples):
                     values = ",".join("(?,?,?)" for _ in chunk)
@@ -257,7 +262,8 @@ class SqliteStore:
                         " FROM q JOIN bands b ON b.band = q.band AND b.key = q.key", flat))
                 entries = self._fetch(sorted({entry for _, entry in pairs}))
             finally:
-                self._db.execute("COMMIT")
+                if own:
+                    self._db.execute("COMMIT")
         for qi, entry in sorted(pairs):
             stored = entries.get(entry)
             if stored is not None:
