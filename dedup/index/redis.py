@@ -159,12 +159,14 @@ class RedisStore:
         if present:
             band_keys = rekey([s for _, s in present])
             with self._guard():
+                # RedisSetStorage.remove_val(..., buffer=True), in one pipeline for all bands.
+                pipe = self._db.pipeline(transaction=False)
                 for band, table in enumerate(self._tables):
                     for row, (key, _) in enumerate(present):
-                        table.remove_val(_bkey(band_keys[row, band]), key.encode(), buffer=True)
-                    table.empty_buffer()
-                self._db.hdel(self._entries, *[k for k, _ in present])
-                self._db.hdel(self._owners, *[k for k, _ in present])
+                        pipe.srem(table.redis_key(_bkey(band_keys[row, band])), key.encode())
+                pipe.hdel(self._entries, *[k for k, _ in present])
+                pipe.hdel(self._owners, *[k for k, _ in present])
+                pipe.execute()
         return len(present)
 
     def _article_entries(self, articles: Sequence[str]) -> dict[str, list[str]]:
