@@ -1,8 +1,10 @@
-"""Shingles as 32-bit hashes, built from cached token hashes with numpy.
+"""Shingles as 32-bit hashes, built from token hashes with numpy.
 
-Each distinct token is hashed once (BLAKE2b, cached); an n-gram's hash mixes its
-tokens' 64-bit hashes position by position and keeps the top 32 bits. No joined
-n-gram strings are ever built, which is what makes signatures fast.
+A token's 64-bit hash is a polynomial over its UTF-8 bytes, finished with the
+MurmurHash3 64-bit finaliser, computed for all tokens of many texts at once with
+numpy (no Python object per token for ASCII text); an n-gram's hash mixes its
+tokens' hashes position by position and keeps the top 32 bits. No joined n-gram
+strings are ever built, which is what makes signatures fast.
 
 The ``*_many`` methods do the same for many texts at once: the units of all texts
 go into one array with per-text offsets, every n-gram of the array is mixed in one
@@ -13,11 +15,8 @@ results equal the one-text-at-a-time ones, value for value.
 
 from __future__ import annotations
 
-import hashlib
-import struct
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import chain
 
 import numpy as np
 
@@ -30,11 +29,14 @@ _S33 = np.uint64(33)
 _S32 = np.uint64(32)
 _EMPTY = np.zeros(0, dtype=np.uint32)
 _LOW32 = np.uint64(0xFFFFFFFF)
-# For ASCII text, \w is [A-Za-z0-9_]: every other byte becomes a space and
-# bytes.split() finds the same words as the regular expression, several times faster.
+# For ASCII text, \w is [A-Za-z0-9_]: with every other byte made a space, the runs of
+# non-space bytes are exactly the words the regular expression finds.
 _ASCII_WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _NON_WORD_TO_SPACE = bytes(c if c in _ASCII_WORD else 0x20 for c in range(256))
-CACHE_LIMIT = 2_000_000
+_SPACE = 0x20
+_TOKEN_MULT = 0xA0761D6478BD642F
+_LENGTH_MULT = np.uint64(0xE7037ED1A0B428DB)
+_powers_cache = np.ones(1, dtype=np.uint64)
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:
@@ -43,6 +45,49 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
     h = h ^ (h >> _S33)
     h = h * _M2
     return h ^ (h >> _S33)
+
+
+def _powers(count: int) -> np.ndarray:
+    """``_TOKEN_MULT ** i mod 2**64`` for ``i < count`` (grown on demand)."""
+    global _powers_cache
+    if len(_powers_cache) < count:
+        size = max(count, 2 * len(_powers_cache))
+        powers = np.full(size, _TOKEN_MULT, dtype=np.uint64)
+        powers[0] = 1
+        _powers_cache = np.cumprod(powers, dtype=np.uint64)  # wraps mod 2**64
+    return _powers_cache[:count]
+
+
+def hash_spans(buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """64-bit hashes of the byte strings ``buffer[starts[i]:starts[i] + lengths[i]]``.
+
+    The hash of bytes ``c_0 .. c_{L-1}`` is ``fmix64(sum((c_i + 1) * M**i) ^ L * K)``
+    modulo ``2**64``: it depends on the bytes only, wherever they sit.
+    """
+    count = len(starts)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    total = int(lengths.sum())
+    sums = np.zeros(count, dtype=np.uint64)
+    nonempty = np.flatnonzero(lengths > 0)
+    if total:
+        # Position of every byte of every span inside its span, then one reduceat.
+        firsts = np.cumsum(lengths[nonempty]) - lengths[nonempty]
+        positions = np.arange(total, dtype=np.int64) - np.repeat(firsts, lengths[nonempty])
+        index = positions + np.repeat(np.asarray(starts, dtype=np.int64)[nonempty], lengths[nonempty])
+        values = buffer[index].astype(np.uint64)
+        values += np.uint64(1)
+        values *= _powers(int(lengths.max()))[positions]
+        sums[nonempty] = np.add.reduceat(values, firsts)
+    sums ^= lengths.astype(np.uint64) * _LENGTH_MULT
+    return _fmix64(sums)
+
+
+def _word_spans(buffer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and lengths of the runs of non-space bytes."""
+    word = buffer != _SPACE
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], word, [False])).view(np.int8)))
+    starts, ends = edges[::2], edges[1::2]
+    return starts, ends - starts
 
 
 class Shingler:
@@ -56,22 +101,13 @@ class Shingler:
     def __init__(self, kind: str = "word", n: int = 5) -> None:
         self.kind = kind
         self.n = n
-        self._cache: dict[str | bytes, int] = {}
 
     def token_hashes(self, tokens: Sequence[str | bytes]) -> np.ndarray:
         """64-bit hashes of tokens (``str``, or their UTF-8 ``bytes``: same hash)."""
-        cache = self._cache
-        if len(cache) > CACHE_LIMIT:
-            cache = self._cache = {}
-        try:
-            return np.fromiter(map(cache.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
-        except KeyError:
-            pass
-        for token in set(tokens).difference(cache):
-            data = token.encode("utf-8") if isinstance(token, str) else token
-            digest = hashlib.blake2b(data, digest_size=8).digest()
-            cache[token] = struct.unpack("<Q", digest)[0]
-        return np.fromiter(map(cache.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+        encoded = [t.encode("utf-8") if isinstance(t, str) else t for t in tokens]
+        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        return hash_spans(buffer, np.cumsum(lengths) - lengths, lengths)
 
     def units(self, normalized: str) -> np.ndarray:
         """The 64-bit hashes of the units (words or characters) n-grams are made of."""
@@ -99,11 +135,14 @@ class Shingler:
             return flat.astype(np.uint64), _offsets(lengths)
         findall = _WORD.findall
         table = _NON_WORD_TO_SPACE
-        tokens: list[list[str] | list[bytes]] = [
-            t.encode("ascii").translate(table).split() if t.isascii() else findall(t)
-            for t in normalized]
-        return (self.token_hashes(list(chain.from_iterable(tokens))),
-                _offsets([len(t) for t in tokens]))
+        # Words become runs of non-space bytes (a UTF-8 word never holds a space byte),
+        # texts are joined by a space, and all tokens are hashed in one numpy pass.
+        pieces = [t.encode("ascii").translate(table) if t.isascii()
+                  else " ".join(findall(t)).encode("utf-8") for t in normalized]
+        buffer = np.frombuffer(b" ".join(pieces), dtype=np.uint8)
+        starts, sizes = _word_spans(buffer)
+        text_starts = _offsets([len(p) + 1 for p in pieces])
+        return hash_spans(buffer, starts, sizes), np.searchsorted(starts, text_starts)
 
     def window_hashes(self, units: np.ndarray) -> np.ndarray:
         """The 32-bit hash of every full n-gram of ``units`` (``len(units) - n + 1`` values,
@@ -185,7 +224,7 @@ def split(flat: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
 
 @lru_cache(maxsize=8)
 def shared_shingler(kind: str = "word", n: int = 5) -> Shingler:
-    """One Shingler per setting and process, so its token cache lives across chunks."""
+    """One Shingler per setting and process."""
     return Shingler(kind, n)
 
 

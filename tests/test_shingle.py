@@ -63,3 +63,17 @@ def test_ascii_fast_path_hashes_words_like_the_regular_expression() -> None:
 def test_shared_shingler_is_one_per_setting() -> None:
     assert shared_shingler("word", 5) is shared_shingler("word", 5)
     assert shared_shingler("word", 5) is not shared_shingler("char", 5)
+
+
+def test_a_token_hash_depends_on_its_bytes_only() -> None:
+    shingler = Shingler("word", 5)
+    tokens = ["storm", "caf\u00e9", "a", "storm", "x" * 300]
+    hashes = shingler.token_hashes(tokens)
+    assert hashes[0] == hashes[3]
+    assert len(set(hashes.tolist())) == 4
+    assert np.array_equal(shingler.token_hashes([t.encode() for t in tokens]), hashes)
+    # The same words through the ASCII and the Unicode paths of units_many.
+    units, offsets = shingler.units_many(["the storm", "caf\u00e9 storm"])
+    assert units[1] == units[3] == hashes[0]
+    assert units[2] == hashes[1]
+    assert offsets.tolist() == [0, 2, 4]
