@@ -434,3 +434,30 @@ def test_pre_commit_framework(repo: Path, precommit_home: Path) -> None:
     code, out = pre_commit(repo, precommit_home, "run", "dedup-check")
     assert code == 1, out
     assert "news/ferry.txt: article duplicates corpus/ferry.txt in the corpus index" in out
+
+
+def test_light_nltk_keeps_punkt_and_leaves_scipy_importable() -> None:
+    code = (
+        "import sys\n"
+        "from dedup.hooks import light_nltk\n"
+        "light_nltk()\n"
+        "assert 'nltk.tokenize.punkt' in sys.modules\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('scipy', 'sklearn')]\n"
+        "from dedup.sentences import sentence_spans\n"
+        "t = 'Mr. Smith went to the U.S. today. He is back.'\n"
+        "assert [t[s:e] for s, e in sentence_spans(t)] == "
+        "['Mr. Smith went to the U.S. today.', 'He is back.']\n"
+        "import scipy.stats  # hidden from nltk's import only\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_no_heavy_import_without_files() -> None:
+    code = (
+        "import sys\n"
+        "from dedup.hooks import check_main, clean_main\n"
+        "assert check_main([]) == 0 and clean_main([]) == 0\n"
+        "heavy = [m for m in ('numpy', 'nltk', 'rich', 'datasketch', 'scipy') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
