@@ -439,9 +439,6 @@ def clean_main(argv: Sequence[str] | None = None) -> int:
     a file changed (review and stage it again)."""
     parser = argparse.ArgumentParser(prog="dedup-clean", description=clean_main.__doc__)
     parser.add_argument("filenames", nargs="*", help="Articles to clean (.txt, .md, .jsonl).")
-    parser.add_argument("--scope", choices=("within", "across", "all"), default="within",
-                        help="within articles (default), or also drop JSON lines records "
-                             "that repeat another record of the batch")
     args = parser.parse_args(argv)
     if not args.filenames:
         return EXIT_OK
@@ -455,8 +452,10 @@ def clean_main(argv: Sequence[str] | None = None) -> int:
     except HookError as exc:
         print(f"dedup-clean: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    # Within articles only: a file's canonical version never depends on the other
+    # files, so batches may run in parallel and any split gives the same files.
     result = clean_inputs(args.filenames, config.settings, config.options, keep=config.keep,
-                          scope=args.scope, fix_joins=config.fix_joins)
+                          scope="within", fix_joins=config.fix_joins)
     code = EXIT_OK
     for outcome in result.files:
         if not outcome.changed:
@@ -464,9 +463,7 @@ def clean_main(argv: Sequence[str] | None = None) -> int:
         data = gzip_bytes(outcome.new) if outcome.path.lower().endswith(".gz") else outcome.new
         atomic_write(outcome.path, data)
         removed = sum(len(a.canonical.removals) for a in outcome.articles)
-        dropped = sum(1 for a in outcome.articles if a.dropped is not None)
-        print(f"{outcome.path}: fixed: {_count(removed, 'passage')} removed"
-              + (f", {_count(dropped, 'record')} dropped" if dropped else ""))
+        print(f"{outcome.path}: fixed: {_count(removed, 'passage')} removed")
         code = EXIT_FOUND
     for error in result.errors:
         print(f"{error.input}: {error.message}", file=sys.stderr)
