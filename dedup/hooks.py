@@ -337,16 +337,15 @@ def _within_lines(doc: Doc, config: HookConfig) -> list[str]:
 
 def _within_line(article: Article, edit: Edit) -> str:
     place = where(article.source, article.line, edit.paragraph)
+    what = {"sentence": "sentence", "span": "text"}.get(edit.kind, "paragraph")
     if edit.kept_paragraph is None:
-        problem = f"{edit.kind} repeated within the article"
+        kept = "text kept elsewhere in the article"
     else:
         kept = where(article.source, article.line, edit.kept_paragraph)
         if edit.kept_sentence is not None:
             kept += f" sentence {edit.kept_sentence + 1}"
-        what = "sentence" if edit.kind == "sentence" else "text" if edit.kind == "span" else "paragraph"
-        problem = f"{what} repeats {kept}"
-    return message(place, f"{problem} ({similarity(edit.reason, edit.jaccard, edit.containment)})",
-                   edit.removed)
+    problem = f"{what} repeats {kept} ({similarity(edit.reason, edit.jaccard, edit.containment)})"
+    return message(place, problem, edit.removed)
 
 
 def _across_line(finding: Finding, docs: dict[str, Doc]) -> str:

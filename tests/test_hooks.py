@@ -121,7 +121,6 @@ CASES = [
     ("interview.txt", 0, False),           # a repeated question is a template, kept
     ("meal-plan.txt", 0, False),           # a recipe's repeated line is kept
     ("repeated-intro.txt", 1, True),       # the seed: the intro pasted twice
-    ("article.md", 1, True),               # Markdown with a repeated paragraph
 ]
 
 
@@ -145,6 +144,30 @@ def test_check_and_clean_on_one_file(name: str, code: int, changes: bool, tmp_pa
     capsys.readouterr()
     assert clean_main([name]) == 0
     assert check_main([name]) == 0, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir()
+                                         if p.suffix in (".txt", ".md", ".jsonl")))
+def test_check_fails_exactly_when_clean_would_remove(name: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Within articles the check reports what the fixer removes, so after it both pass."""
+    from dedup.clean_files import clean_inputs
+    from dedup.settings import Settings
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    add_fixture(tmp_path, name, name)
+    removals = sum(len(a.canonical.removals)
+                   for a in clean_inputs([name], Settings(), scope="within").articles)
+    assert check_main(["--no-staged", name]) == 1 or not removals
+    within = [line for line in capsys.readouterr().out.splitlines() if " repeats " in line]
+    assert len(within) == removals
+    clean_main([name])
+    capsys.readouterr()
+    assert clean_main([name]) == 0
+    check_main(["--no-staged", name])
+    assert " repeats " not in capsys.readouterr().out
 
 
 def test_check_names_each_repeated_passage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
