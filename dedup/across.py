@@ -3,7 +3,11 @@
 Items (whole articles, or long-enough paragraphs) are first grouped by an exact hash
 of their shingle set, so a thousand copies of one paragraph cost one LSH entry;
 then each band's buckets give candidate pairs, oversized buckets being paired
-against their first members only; every candidate is verified exactly.
+against their first members only. LSH on Jaccard cannot see a short text wholly
+inside a much longer one (their Jaccard is low), so containment candidates come
+from prefix filtering: a set contained at ``c`` in a larger one shares at least one
+of its ``|x| - ceil(c * |x|) + 1`` rarest shingles with it. Every candidate is
+verified exactly.
 """
 
 from __future__ import annotations
@@ -52,8 +56,11 @@ def set_hash(values: np.ndarray) -> int:
     return hash(values.tobytes())
 
 
-def candidate_pairs(keys: np.ndarray, sets: list[np.ndarray], max_bucket: int) -> Iterator[tuple[int, int]]:
-    """Candidate pairs ``(x, y)``, ``x < y``: identical sets, then LSH band collisions."""
+def candidate_pairs(keys: np.ndarray, sets: list[np.ndarray], max_bucket: int,
+                    containment: float | None = None) -> Iterator[tuple[int, int]]:
+    """Candidate pairs ``(x, y)``, ``x < y``: identical sets, then LSH band collisions,
+    then (with ``containment``) every pair where the smaller set may be contained in
+    the larger at that share (see :func:`containment_pairs`)."""
     n = keys.shape[0]
     representative: dict[int, int] = {}
     reps: list[int] = []
@@ -86,6 +93,55 @@ def candidate_pairs(keys: np.ndarray, sets: list[np.ndarray], max_bucket: int) -
                     if (x, y) not in seen:
                         seen.add((x, y))
                         yield x, y
+    if containment is not None:
+        for x, y in containment_pairs([sets[i] for i in reps], containment, max_bucket).tolist():
+            pair = (reps[x], reps[y]) if reps[x] < reps[y] else (reps[y], reps[x])
+            if pair not in seen:
+                seen.add(pair)
+                yield pair
+
+
+def containment_pairs(sets: list[np.ndarray], share: float, max_bucket: int) -> np.ndarray:
+    """Pairs ``(x, y)`` (an ``(n, 2)`` array) in which the smaller set may hold ``share``
+    of its shingles in the larger: prefix filtering, vectorised.
+
+    Each set's prefix is its ``|x| - ceil(share * |x|) + 1`` rarest shingles (rarest in
+    these sets, ties by value); a pair qualifies when a prefix shingle of the smaller
+    set is anywhere in the larger. A shingle held by more than ``4 * max_bucket`` sets
+    is left out of the pairing (it says little and would make the work quadratic).
+    """
+    sizes = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+    if len(sets) < 2 or sizes.sum() == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    flat = np.concatenate(sets)
+    owner = np.repeat(np.arange(len(sets), dtype=np.int64), sizes)
+    values, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    del flat, values
+    inverse = inverse.astype(np.int64, copy=False)
+    # Rank each set's shingles rarest first; the prefix is the first k of them.
+    order = np.lexsort((inverse, counts[inverse], owner))
+    firsts = np.cumsum(sizes) - sizes
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - np.repeat(firsts, sizes)
+    prefix_len = sizes - np.ceil(share * sizes - 1e-9).astype(np.int64) + 1
+    in_prefix = rank < prefix_len[owner]
+    del order, rank
+    # Postings: every holder of a shingle, grouped by shingle.
+    by_value = np.argsort(inverse, kind="stable")
+    holders = owner[by_value]
+    post_end = np.cumsum(counts)
+    post_start = post_end - counts
+    probe = np.flatnonzero(in_prefix & (counts[inverse] > 1) & (counts[inverse] <= 4 * max_bucket))
+    probe_value = inverse[probe]
+    lengths = counts[probe_value]
+    xs = np.repeat(owner[probe], lengths)
+    starts = np.repeat(post_start[probe_value] - (np.cumsum(lengths) - lengths), lengths)
+    ys = holders[np.arange(len(xs), dtype=np.int64) + starts]
+    # Keep pairs where x is the smaller set (ties: the lower index).
+    keep = (sizes[ys] > sizes[xs]) | ((sizes[ys] == sizes[xs]) & (ys > xs))
+    xs, ys = xs[keep], ys[keep]
+    pairs = np.unique(np.minimum(xs, ys) * len(sets) + np.maximum(xs, ys))
+    return np.stack((pairs // len(sets), pairs % len(sets)), axis=1)
 
 
 @dataclass(frozen=True)
@@ -112,7 +168,8 @@ def find_across(articles: Items, paragraphs: Items, ids: list[str], settings: Se
     """Whole near-duplicate articles, then paragraphs shared by otherwise different articles."""
     findings: list[Finding] = []
     keys = articles.key_matrix()
-    article_pairs = verify(articles, candidate_pairs(keys, articles.sets, settings.max_bucket), settings)
+    article_pairs = verify(articles, candidate_pairs(keys, articles.sets, settings.max_bucket,
+                                                     settings.containment), settings)
     clusters: UnionFind[int] = UnionFind()
     best: dict[int, Verified] = {}
     for pair in article_pairs:
@@ -121,7 +178,22 @@ def find_across(articles: Items, paragraphs: Items, ids: list[str], settings: Se
         later = max(a, b)
         if later not in best or min(articles.owners[best[later].x], articles.owners[best[later].y]) > min(a, b):
             best[later] = pair
-    for _, pair in sorted(best.items()):
+    # One finding per later article (its earliest partner), plus the few pairs still
+    # needed so that the findings connect every cluster (an article whose only
+    # partners are later ones would otherwise be reported nowhere).
+    chosen = [pair for _, pair in sorted(best.items())]
+    reported: UnionFind[int] = UnionFind()
+    for pair in chosen:
+        reported.union(articles.owners[pair.x], articles.owners[pair.y])
+    for pair in sorted(article_pairs, key=lambda p: (max(articles.owners[p.x], articles.owners[p.y]),
+                                                     min(articles.owners[p.x], articles.owners[p.y]))):
+        a, b = articles.owners[pair.x], articles.owners[pair.y]
+        if reported.find(a) != reported.find(b):
+            reported.union(a, b)
+            chosen.append(pair)
+    chosen.sort(key=lambda p: (max(articles.owners[p.x], articles.owners[p.y]),
+                               min(articles.owners[p.x], articles.owners[p.y])))
+    for pair in chosen:
         a, b = sorted((articles.owners[pair.x], articles.owners[pair.y]))
         size_a, size_b = len(articles.sets[pair.x]), len(articles.sets[pair.y])
         if articles.owners[pair.x] != a:
@@ -132,16 +204,29 @@ def find_across(articles: Items, paragraphs: Items, ids: list[str], settings: Se
                                 pair.jaccard, pair.containment, reason, remove))  # type: ignore[arg-type]
 
     pkeys = paragraphs.key_matrix()
-    shared = verify(paragraphs, candidate_pairs(pkeys, paragraphs.sets, settings.max_bucket), settings)
+    shared = verify(paragraphs, candidate_pairs(pkeys, paragraphs.sets, settings.max_bucket,
+                                                settings.containment), settings)
     earliest: dict[int, tuple[int, Verified]] = {}
+    ordered: list[tuple[int, int, Verified]] = []
     for pair in shared:
         ox, oy = paragraphs.owners[pair.x], paragraphs.owners[pair.y]
         if clusters.find(ox) == clusters.find(oy):
             continue  # already reported as whole near-duplicate articles
         x, y = (pair.x, pair.y) if (ox, paragraphs.paragraphs[pair.x]) < (oy, paragraphs.paragraphs[pair.y]) else (pair.y, pair.x)
+        ordered.append((y, x, pair))
         if y not in earliest or earliest[y][0] > x:
             earliest[y] = (x, pair)
-    for y, (x, pair) in sorted(earliest.items()):
+    # As for articles: each later paragraph's earliest match, plus the pairs still
+    # needed for the findings to connect every group of shared paragraphs.
+    linked: UnionFind[int] = UnionFind()
+    for y, (x, _) in earliest.items():
+        linked.union(x, y)
+    links = {(y, x): pair for y, (x, pair) in earliest.items()}
+    for y, x, pair in sorted(ordered, key=lambda t: (t[0], t[1])):
+        if linked.find(x) != linked.find(y):
+            linked.union(x, y)
+            links[(y, x)] = pair
+    for (y, x), pair in sorted(links.items()):
         reason = "duplicate" if pair.jaccard >= settings.threshold else "contained"
         findings.append(Finding(
             "paragraph", "across",
