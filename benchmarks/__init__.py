@@ -1,0 +1,1 @@
+"""Benchmarks for dedup: ``python -m benchmarks`` runs them all (see run.py)."""
