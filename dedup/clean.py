@@ -33,6 +33,7 @@ EditKind = Literal["paragraph", "sentence", "span", "join", "moved"]
 _DIGIT = re.compile(r"\d")
 _NONE = np.zeros(0, dtype=np.uint32)
 _TOKEN = re.compile(r"\w+")
+_QUOTED = re.compile("\\s*[\"\u201c\u201e\u00ab\u2018']")
 # A paragraph inside a single other one is removed only when it is a substantial
 # part of it (a repeated intro minus its first sentence: Jaccard ~0.7); one sentence
 # lifted from a long paragraph (Jaccard ~0.1) is a pull quote and is content.
@@ -272,6 +273,8 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
             norm = normalize(doc.article.text[start:end])
             if len(words(norm)) < settings.min_words or len(alive) < 2:
                 continue
+            if _QUOTED.match(doc.article.text[start:end]):
+                continue  # direct speech repeated inside a paragraph is the writer's choice
             sentence_set = shingler.from_units(shingler.units(norm))
             share = coverage.covered_by_others(i, sentence_set, set(_figures(norm)), quotes)
             if share < settings.containment:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import combinations
 from typing import Any
 
 from .across import ARTICLE, Items, candidate_pairs, verify
@@ -23,6 +24,7 @@ from .shingle import Shingler
 from .writer import encode_text, jsonl_lines, rewrite_jsonl
 
 CHUNK = 128
+MAX_COPIES = 32  # identical copies paired with each other, beyond which the first few stand in
 
 
 @dataclass(frozen=True)
@@ -118,11 +120,10 @@ def across_drops(articles: Sequence[Article], settings: Settings, keep: str) -> 
         count = len(chunk.ids)
         items.extend(list(range(base, base + count)), [ARTICLE] * count,
                      chunk.article_sets, chunk.article_keys)
-    pairs = [
-        Pair(v.x, v.y, v.jaccard, v.containment, len(items.sets[v.x]), len(items.sets[v.y]))
-        for v in verify(items, candidate_pairs(items.key_matrix(), items.sets, settings.max_bucket),
-                        settings)
-    ]
+    verified = verify(items, candidate_pairs(items.key_matrix(), items.sets, settings.max_bucket),
+                      settings)
+    pairs = [Pair(x, y, jaccard, containment, len(items.sets[x]), len(items.sets[y]))
+             for x, y, jaccard, containment in _with_identical(items, verified)]
     records = [Record(i, len(a.text), a.date) for i, a in enumerate(articles)]
     return {d.dropped: Dropped(articles[d.kept].id, d.jaccard, d.containment)
             for d in survivors(records, pairs, settings, keep)}
@@ -144,6 +145,29 @@ def index_drops(articles: Sequence[Article], settings: Settings, index: Any,
                 drops[position] = Dropped(finding.a.article, finding.jaccard, finding.containment)
                 break
     return drops
+
+
+def _with_identical(items: Items, verified: Sequence[Any]) -> list[tuple[int, int, float, float]]:
+    """Verified pairs, extended to every copy of an identical article.
+
+    LSH sees one copy of identical articles; the keep policy must see them all,
+    since the copy it would keep may itself go.
+    """
+    groups: dict[bytes, list[int]] = {}
+    for item, shingles in enumerate(items.sets):
+        if len(shingles):
+            groups.setdefault(shingles.tobytes(), []).append(item)
+    group_of = {item: members[:MAX_COPIES] for members in groups.values() for item in members}
+    out: dict[tuple[int, int], tuple[float, float]] = {}
+    for members in groups.values():
+        for a, b in combinations(members[:MAX_COPIES], 2):
+            out[(a, b)] = (1.0, 1.0)
+    for v in verified:
+        for a in group_of.get(v.x, [v.x]):
+            for b in group_of.get(v.y, [v.y]):
+                if a != b:
+                    out.setdefault((min(a, b), max(a, b)), (v.jaccard, v.containment))
+    return [(x, y, j, c) for (x, y), (j, c) in sorted(out.items())]
 
 
 def clean_inputs(paths: Iterable[str], settings: Settings, options: ReadOptions | None = None,

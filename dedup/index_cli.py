@@ -140,7 +140,7 @@ def index() -> None:
 @click.option("--ngram", type=click.IntRange(1, 32), help="Shingle length of a new index [5].")
 @click.option("--num-perm", type=click.IntRange(16, 1024), help="MinHash permutations of a new index [128].")
 @click.option("--seed", type=int, help="MinHash seed of a new index [1].")
-@click.option("--min-words", type=click.IntRange(1), help="Shorter paragraphs are not indexed [8].")
+@click.option("--min-words", type=click.IntRange(1), help="Shorter paragraphs are not indexed [6].")
 @threshold_options
 @click.option("--jobs", "-j", type=click.IntRange(0), help="Processes analysing articles; 0 means all cores [1].")
 @read_options

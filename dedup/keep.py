@@ -81,7 +81,36 @@ def preference(records: Sequence[Record], keep: str) -> list[int]:
 
 def survivors(records: Sequence[Record], pairs: Sequence[Pair], settings: Settings,
               keep: str = "first") -> list[Drop]:
-    """The articles to drop, each with the kept article that says what it says.
+    """The articles to drop, each with a surviving article that says what it says.
+
+    Decided again among the survivors until nothing more goes, so that running
+    the decision on its own output drops nothing (cleaning is idempotent).
+    """
+    alive = set(range(len(records)))
+    drops: dict[int, Drop] = {}
+    while True:
+        current = [p for p in pairs if p.x in alive and p.y in alive]
+        new = _survivors_once(records, current, settings, keep, alive)
+        if not new:
+            break
+        for drop in new:
+            drops[drop.dropped] = drop
+            alive.discard(drop.dropped)
+    # Point each drop at the survivor its chain of drops ends in.
+    final = {}
+    for i, drop in drops.items():
+        kept = drop.kept
+        seen = {i}
+        while kept in drops and kept not in seen:
+            seen.add(kept)
+            kept = drops[kept].kept
+        final[i] = Drop(i, kept, drop.jaccard, drop.containment)
+    return sorted(final.values(), key=lambda d: records[d.dropped].ordinal)
+
+
+def _survivors_once(records: Sequence[Record], pairs: Sequence[Pair], settings: Settings,
+                    keep: str, alive: set[int]) -> list[Drop]:
+    """One pass of the decision over the ``alive`` articles.
 
     Articles are taken in order of preference; one is dropped when it is a
     near-duplicate (Jaccard at or above the threshold) of a kept article, or is
@@ -100,6 +129,8 @@ def survivors(records: Sequence[Record], pairs: Sequence[Pair], settings: Settin
     kept: set[int] = set()
     drops: list[Drop] = []
     for i in preference(records, keep):
+        if i not in alive:
+            continue
         covering = [(other, j, c) for other, j, c, droppable in links.get(i, ())
                     if droppable and other in kept]
         if covering:
@@ -116,4 +147,4 @@ def survivors(records: Sequence[Record], pairs: Sequence[Pair], settings: Settin
             other, jaccard, containment = max(containers, key=lambda t: (t[2], -records[t[0]].ordinal))
             kept.discard(i)
             drops.append(Drop(i, other, jaccard, containment))
-    return sorted(drops, key=lambda d: records[d.dropped].ordinal)
+    return drops

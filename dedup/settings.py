@@ -29,9 +29,9 @@ class Settings:
     # Jaccard at or above which two paragraphs or articles are near-duplicates.
     threshold: float = 0.8
     # Share of the smaller text found in the larger (or in the kept text).
-    containment: float = 0.9
+    containment: float = 0.8
     # Paragraphs with fewer words are "short": compared exactly, never removed alone.
-    min_words: int = 8
+    min_words: int = 6
     # LSH buckets larger than this are verified against a sample of members only.
     max_bucket: int = 64
 
