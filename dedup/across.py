@@ -113,22 +113,31 @@ def containment_pairs(sets: list[np.ndarray], share: float, max_bucket: int) -> 
     sizes = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
     if len(sets) < 2 or sizes.sum() == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    flat = np.concatenate(sets)
-    owner = np.repeat(np.arange(len(sets), dtype=np.int64), sizes)
-    values, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
-    del flat, values
-    inverse = inverse.astype(np.int64, copy=False)
-    # Rank each set's shingles rarest first; the prefix is the first k of them.
-    order = np.lexsort((inverse, counts[inverse], owner))
+    count = len(sets)
+    owner = np.repeat(np.arange(count, dtype=np.int32), sizes)
+    values, inverse, counts = np.unique(np.concatenate(sets), return_inverse=True,
+                                        return_counts=True)
+    inverse = inverse.astype(np.int32)
+    nvalues = len(values)
+    del values
+    # Each distinct shingle's rank, rarest first (ties by value); then, per set, the
+    # rank of its k-th rarest shingle: its prefix is every shingle ranked up to that.
+    value_rank = np.empty(nvalues, dtype=np.int64)
+    value_rank[np.argsort(counts, kind="stable")] = np.arange(nvalues)
+    element_rank = value_rank[inverse]
+    del value_rank
+    keys = owner.astype(np.int64) * nvalues + element_rank
+    keys.sort()
     firsts = np.cumsum(sizes) - sizes
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order)) - np.repeat(firsts, sizes)
     prefix_len = sizes - np.ceil(share * sizes - 1e-9).astype(np.int64) + 1
-    in_prefix = rank < prefix_len[owner]
-    del order, rank
+    nonempty = sizes > 0
+    kth = np.full(count, -1, dtype=np.int64)
+    kth[nonempty] = keys[firsts[nonempty] + np.minimum(prefix_len, sizes)[nonempty] - 1] % nvalues
+    del keys
+    in_prefix = element_rank <= kth[owner]
+    del element_rank
     # Postings: every holder of a shingle, grouped by shingle.
-    by_value = np.argsort(inverse, kind="stable")
-    holders = owner[by_value]
+    holders = owner[np.argsort(inverse, kind="stable")]
     post_end = np.cumsum(counts)
     post_start = post_end - counts
     probe = np.flatnonzero(in_prefix & (counts[inverse] > 1) & (counts[inverse] <= 4 * max_bucket))
@@ -140,8 +149,9 @@ def containment_pairs(sets: list[np.ndarray], share: float, max_bucket: int) -> 
     # Keep pairs where x is the smaller set (ties: the lower index).
     keep = (sizes[ys] > sizes[xs]) | ((sizes[ys] == sizes[xs]) & (ys > xs))
     xs, ys = xs[keep], ys[keep]
-    pairs = np.unique(np.minimum(xs, ys) * len(sets) + np.maximum(xs, ys))
-    return np.stack((pairs // len(sets), pairs % len(sets)), axis=1)
+    xs, ys = xs.astype(np.int64), ys.astype(np.int64)
+    pairs = np.unique(np.minimum(xs, ys) * count + np.maximum(xs, ys))
+    return np.stack((pairs // count, pairs % count), axis=1)
 
 
 @dataclass(frozen=True)
