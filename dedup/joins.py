@@ -30,6 +30,8 @@ def join_points(text: str) -> list[int]:
             continue
         if before.lower().rstrip(".") in _ABBREVIATIONS:
             continue
+        if "<" in before and ">" not in before:
+            continue  # a ticker or code in angle brackets: <NTTN.AS>, <eric.St>
         # Initials and abbreviations: every dotted segment of the word is one letter.
         segments = before.split(".")
         if len(segments) > 1 and all(len(s) <= 1 for s in segments[:-1]):
