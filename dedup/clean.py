@@ -39,6 +39,7 @@ _QUOTED = re.compile("\\s*[\"\u201c\u201e\u00ab\u2018']")
 # lifted from a long paragraph (Jaccard ~0.1) is a pull quote and is content.
 MIN_CONTAINED_JACCARD = 0.3
 MAX_ROUNDS = 4
+MIN_SENTENCE_WORDS = 10
 
 
 @dataclass(frozen=True)
@@ -271,8 +272,8 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
         for k in reversed(range(len(spans))):
             start, end = spans[k]
             norm = normalize(doc.article.text[start:end])
-            if len(words(norm)) < settings.min_words or len(alive) < 2:
-                continue
+            if len(words(norm)) < max(settings.min_words, MIN_SENTENCE_WORDS) or len(alive) < 2:
+                continue  # short sentences ("I agree.", "Best song of the year?") recur on purpose
             if _QUOTED.match(doc.article.text[start:end]):
                 continue  # direct speech repeated inside a paragraph is the writer's choice
             sentence_set = shingler.from_units(shingler.units(norm))

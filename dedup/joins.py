@@ -30,6 +30,11 @@ def join_points(text: str) -> list[int]:
             continue
         if before.lower().rstrip(".") in _ABBREVIATIONS:
             continue
+        following = text[at:].split(" ", 1)[0]
+        if re.search(r"\.[A-Za-z]{2,}", following):
+            continue  # a domain or dotted name: Halo.Bungie.Org
+        if before[:1].isupper() and len(before.rstrip(".!?")) <= 3:
+            continue  # a short capitalised name: One.Tel
         if "<" in before and ">" not in before:
             continue  # a ticker or code in angle brackets: <NTTN.AS>, <eric.St>
         # Initials and abbreviations: every dotted segment of the word is one letter.

@@ -153,6 +153,7 @@ def test_lost_boundaries_are_repaired(text: str, fixed: str) -> None:
     "U.S.Steel rose", "It costs 3.5 mln.", "see www.example.com.Now", "file report.PDF here",
     "visit example.com.The site", "Mr.Smith went", "J.R.R.Tolkien wrote", "the e.g.Example",
     "mail jane.doe@example.org.Thanks", "Ericsson <eric.St.> to 37.5", "Oy <Neoy.He> a share",
+    "rivals such as TalkTalk and One.Tel, which", "fansite Halo.Bungie.Org, said",
 ])
 def test_abbreviations_decimals_urls_and_names_are_not_joins(text: str) -> None:
     assert join_points(text) == []
