@@ -233,12 +233,12 @@ def spark_scan(paths: Sequence[str], run: Any, *, fmt: str, master: str | None,
     """Run ``dedup scan`` on Spark; return the exit code."""
     from .cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, print_errors
     from .findings import INFORMATIONAL
-    from .spark import deduplicate, spark_session
+    from .spark import deduplicate
 
     settings = run.settings()
     options = run.read_options()
     started = time.perf_counter()
-    spark = spark_session(master)
+    spark, owned = _session(master)
     try:
         inputs = read_inputs(spark, paths, options)
         result = deduplicate(inputs.frame, settings, scope=run.get("scope", "all"),
@@ -254,9 +254,22 @@ def spark_scan(paths: Sequence[str], run: Any, *, fmt: str, master: str | None,
             found = bool(scan_result.duplicates)
             _render(scan_result, fmt, None if run.quiet else time.perf_counter() - started)
     finally:
-        spark.stop()
+        if owned:
+            spark.stop()
     print_errors(inputs.errors)
     return EXIT_ERROR if inputs.errors else EXIT_FOUND if found else EXIT_CLEAN
+
+
+def _session(master: str | None) -> tuple[SparkSession, bool]:
+    """The active session (left running), or a new one that the command stops."""
+    from pyspark.sql import SparkSession
+
+    from .spark import spark_session
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active, False
+    return spark_session(master), True
 
 
 def _scan_result(result: Any, errors: list[InputError]) -> Any:
@@ -292,14 +305,14 @@ def spark_clean(paths: Sequence[str], run: Any, *, keep: str, fix_joins: bool, c
     from pyspark.sql import functions as F
 
     from .cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, print_errors
-    from .spark import deduplicate, spark_session
+    from .spark import deduplicate
 
     if not output and not check:
         raise click.UsageError("--engine spark writes to --output PATH (JSON lines, or Parquet "
                                "when PATH ends in .parquet); or use --check")
     settings = run.settings()
     options = run.read_options()
-    spark = spark_session(master)
+    spark, owned = _session(master)
     try:
         inputs = read_inputs(spark, paths, options)
         columns = _columns(inputs, options)
@@ -318,7 +331,8 @@ def spark_clean(paths: Sequence[str], run: Any, *, keep: str, fix_joins: bool, c
             click.echo(f"dedup: {cleaned} articles cleaned, {dropped} dropped as duplicates"
                        + ("" if check or not output else f"; written to {output}"), err=True)
     finally:
-        spark.stop()
+        if owned:
+            spark.stop()
     print_errors(inputs.errors)
     if inputs.errors:
         return EXIT_ERROR

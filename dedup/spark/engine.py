@@ -37,9 +37,9 @@ FINDING_SCHEMA = (
 )
 ARTICLE_SCHEMA = "ordinal long, id string, paragraphs int, length long, date string"
 ITEM_SCHEMA = ("kind int, item long, owner long, size int, digest binary, shingles binary, "
-               "keys array<long>")
+               "keys array<long>, hashes array<long>")
 VERIFIED_SCHEMA = "x long, y long, jaccard double, containment double, size_x int, size_y int"
-CANONICAL_SCHEMA = "ordinal long, canonical string"
+CANONICAL_SCHEMA = "ordinal long, canonical string, length long"
 DROP_SCHEMA = "ordinal long, kept long, jaccard double, containment double"
 CLUSTER_SCHEMA = ("ordinal long, id string, cluster long, dropped boolean, duplicate_of string, "
                   "jaccard double, containment double")
@@ -62,6 +62,8 @@ class SparkResult:
         clusters: every article in a cluster of near-duplicate articles: ``ordinal, id,
             cluster`` (the ordinal of its first member), ``dropped`` by the keep policy,
             and if so the kept article it duplicates (``duplicate_of, jaccard, containment``).
+            With ``canonical``, the clusters of the canonical texts, as ``dedup clean``
+            compares them.
         canonical: the input rows that survive, with the text column replaced by
             the cleaned text (``None`` when not requested).
         errors: ``ordinal, id, message`` for rows that are not articles.
@@ -206,10 +208,17 @@ def deduplicate(df: DataFrame, settings: Settings | None = None, *, id_col: str 
                                       ITEM_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
         across, labels, pairs = _across(items, articles, settings, collect_limit)
         findings = findings.unionByName(across)
-        clusters = _clusters(labels, pairs, articles, settings, keep)
+        if not canonical:
+            clusters = _clusters(labels, pairs, articles, settings, keep)
     canonical_df = None
     if canonical:
-        canonical_df = _canonical(df, tagged, clusters, text_col, ordinal_col, cleaner is not None)
+        texts = None
+        if cleaner is not None:
+            texts = spark.createDataFrame(tagged.filter(lambda r: r[0] == "C").map(lambda r: r[1:]),
+                                          CANONICAL_SCHEMA)
+        if scope in ("across", "all"):
+            clusters = _cleaned_clusters(tagged, articles, texts, settings, keep, collect_limit)
+        canonical_df = _canonical(df, texts, clusters, text_col, ordinal_col)
     return SparkResult(articles, findings, clusters, canonical_df, errors)
 
 
@@ -224,43 +233,53 @@ def _across(items: DataFrame, articles: DataFrame, settings: Settings,
     threshold = settings.threshold
 
     whole = items.filter(F.col("kind") == tasks.ARTICLE_ITEM)
-    pairs = _verified(whole, candidate_pairs(whole, settings.max_bucket), settings).persist()
-    # One finding per later article: its earliest verified partner.
-    earliest = pairs.groupBy("y").agg(F.min(F.struct("x", "jaccard", "containment", "size_x",
-                                                      "size_y")).alias("p"))
-    named = (earliest.select("y", "p.*")
-             .join(ids.toDF("x", "id_x"), "x").join(ids.toDF("y", "id_y"), "y")
-             .select("x", "y", "jaccard", "containment", "size_x", "size_y", "id_x", "id_y"))
-    article_findings = spark.createDataFrame(
-        named.rdd.map(partial(tasks.article_finding, threshold=threshold)), FINDING_SCHEMA)
+    pairs = _verified(whole, candidate_pairs(whole, settings.max_bucket, settings.containment),
+                      settings).persist()
     labels = components(spark, pairs.select(F.col("x").alias("src"), F.col("y").alias("dst")),
                         collect_limit=collect_limit).persist()
+    named = (pairs.join(ids.toDF("x", "id_x"), "x").join(ids.toDF("y", "id_y"), "y")
+             .join(labels.toDF("x", "cluster"), "x"))
+    article_findings = _per_group(named, ["x", "y", "jaccard", "containment", "size_x", "size_y",
+                                          "id_x", "id_y"],
+                                  partial(tasks.connect_articles, threshold=threshold))
 
     parts = items.filter(F.col("kind") == tasks.PARAGRAPH_ITEM)
-    shared = _verified(parts, candidate_pairs(parts, settings.max_bucket), settings)
+    shared = _verified(parts, candidate_pairs(parts, settings.max_bucket, settings.containment),
+                       settings)
     cluster_x = labels.toDF("ox", "cx")
     cluster_y = labels.toDF("oy", "cy")
     shared = (shared.withColumn("ox", F.shiftright("x", tasks.PARAGRAPH_BITS))
               .withColumn("oy", F.shiftright("y", tasks.PARAGRAPH_BITS))
               .join(cluster_x, "ox", "left").join(cluster_y, "oy", "left")
-              .filter(F.coalesce("cx", "ox") != F.coalesce("cy", "oy")))
-    first = shared.groupBy("y", "oy").agg(
-        F.min(F.struct("x", "ox", "jaccard", "containment")).alias("p"))
-    named_paragraphs = (first.select("y", "oy", "p.*")
-                        .join(ids.toDF("ox", "id_x"), "ox").join(ids.toDF("oy", "id_y"), "oy")
-                        .select("x", "y", "jaccard", "containment", "id_x", "id_y"))
-    paragraph_findings = spark.createDataFrame(
-        named_paragraphs.rdd.map(partial(tasks.paragraph_finding, threshold=threshold)),
-        FINDING_SCHEMA)
+              .filter(F.coalesce("cx", "ox") != F.coalesce("cy", "oy"))).persist()
+    groups = components(spark, shared.select(F.col("x").alias("src"), F.col("y").alias("dst")),
+                        collect_limit=collect_limit)
+    named_paragraphs = (shared.join(ids.toDF("ox", "id_x"), "ox")
+                        .join(ids.toDF("oy", "id_y"), "oy")
+                        .join(groups.toDF("x", "cluster"), "x"))
+    paragraph_findings = _per_group(named_paragraphs,
+                                    ["x", "y", "jaccard", "containment", "id_x", "id_y"],
+                                    partial(tasks.connect_paragraphs, threshold=threshold))
     return article_findings.unionByName(paragraph_findings), labels, pairs
 
 
-def candidate_pairs(items: DataFrame, max_bucket: int) -> DataFrame:
+def _per_group(pairs: DataFrame, columns: list[str], choose: Any) -> DataFrame:
+    """Findings chosen by ``choose`` from each cluster's verified pairs."""
+    from pyspark.sql import functions as F
+
+    grouped = pairs.groupBy("cluster").agg(F.collect_list(F.struct(*columns)).alias("pairs"))
+    return pairs.sparkSession.createDataFrame(grouped.rdd.flatMap(choose), FINDING_SCHEMA)
+
+
+def candidate_pairs(items: DataFrame, max_bucket: int,
+                    containment: float | None = None) -> DataFrame:
     """Candidate pairs ``(x, y)``, ``x < y``, by the rule of :func:`dedup.across.candidate_pairs`.
 
     Items with identical shingle sets pair with their first copy only, and only first
     copies enter LSH; a band bucket pairs each of its first ``max_bucket`` members
-    (in item order) with every later member. Two aggregations, no Python.
+    (in item order) with every later member. With ``containment``, pairs where the
+    smaller set may be contained in the larger are added by prefix filtering
+    (:func:`dedup.across.containment_pairs`). Aggregations and joins only, no Python.
     """
     from pyspark.sql import functions as F
 
@@ -280,7 +299,39 @@ def candidate_pairs(items: DataFrame, max_bucket: int) -> DataFrame:
                            .alias("head", "x"))
     banded = (heads.select("x", "head", F.posexplode("members").alias("pos", "y"))
               .filter(F.col("pos") > F.col("head")).select("x", "y"))
-    return copies.unionByName(banded).distinct()
+    pairs = copies.unionByName(banded)
+    if containment is not None:
+        reps = live.join(groups.select(F.col("rep").alias("item")), "item")
+        pairs = pairs.unionByName(containment_pairs(reps, containment, max_bucket))
+    return pairs.distinct()
+
+
+def containment_pairs(reps: DataFrame, share: float, max_bucket: int) -> DataFrame:
+    """Pairs where the smaller set may hold ``share`` of its shingles in the larger.
+
+    A set's prefix is its ``|x| - ceil(share * |x|) + 1`` rarest shingles (rarest
+    among ``reps``, ties by value); a pair qualifies when a prefix shingle of the
+    smaller set is in the larger. Shingles held by more than ``4 * max_bucket`` sets
+    are left out, as in :func:`dedup.across.containment_pairs`.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    held = reps.select("item", "size", F.explode("hashes").alias("value"))
+    counts = held.groupBy("value").agg(F.count(F.lit(1)).alias("holders"))
+    held = held.join(counts, "value")
+    rarest = Window.partitionBy("item").orderBy("holders", "value")
+    prefix_len = F.col("size") - F.ceil(F.lit(share) * F.col("size") - F.lit(1e-9)) + 1
+    useful = (F.col("holders") > 1) & (F.col("holders") <= 4 * max_bucket)
+    probes = (held.withColumn("rank", F.row_number().over(rarest) - 1)
+              .filter((F.col("rank") < prefix_len) & useful)
+              .select(F.col("item").alias("x"), F.col("size").alias("size_x"), "value"))
+    holders = held.filter(useful).select("value", F.col("item").alias("y"),
+                                         F.col("size").alias("size_y"))
+    larger = (F.col("size_y") > F.col("size_x")) | (
+        (F.col("size_y") == F.col("size_x")) & (F.col("y") > F.col("x")))
+    return (probes.join(holders, "value").filter(larger)
+            .select(F.least("x", "y").alias("x"), F.greatest("x", "y").alias("y")))
 
 
 def _verified(items: DataFrame, pairs: DataFrame, settings: Settings) -> DataFrame:
@@ -317,18 +368,74 @@ def _clusters(labels: DataFrame, pairs: DataFrame, articles: DataFrame, settings
                     "duplicate_of", "jaccard", "containment"))
 
 
-def _canonical(df: DataFrame, tagged: Any, clusters: DataFrame, text_col: str, ordinal_col: str,
-               cleaned: bool) -> DataFrame:
+def _cleaned_clusters(tagged: Any, articles: DataFrame, texts: DataFrame | None,
+                      settings: Settings, keep: str, collect_limit: int) -> DataFrame:
+    """Clusters of near-duplicate articles as the local cleaner finds them: comparing
+    the canonical texts (their lengths for ``keep="longest"``), without containment
+    candidates (:func:`dedup.clean_files.across_drops`)."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    spark = articles.sparkSession
+    # Without within-article cleaning the canonical texts are the articles themselves.
+    tag = "K" if texts is not None else "I"
+    rows = tagged.filter(lambda r: r[0] == tag and r[1] == tasks.ARTICLE_ITEM)
+    items = spark.createDataFrame(rows.map(lambda r: r[1:]),
+                                  ITEM_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
+    verified = _verified(items, candidate_pairs(items, settings.max_bucket), settings)
+    pairs = _with_identical(items, verified).persist()
+    labels = components(spark, pairs.select(F.col("x").alias("src"), F.col("y").alias("dst")),
+                        collect_limit=collect_limit)
+    if texts is not None:
+        lengths = texts.select("ordinal", F.col("length").alias("clean_length"))
+        articles = (articles.join(lengths, "ordinal")
+                    .select("ordinal", "id", "paragraphs", F.col("clean_length").alias("length"),
+                            "date"))
+    return _clusters(labels, pairs, articles, settings, keep)
+
+
+def _with_identical(items: DataFrame, verified: DataFrame) -> DataFrame:
+    """Verified pairs extended to every copy of an identical article, as
+    :func:`dedup.clean_files._with_identical` does: LSH sees one copy, the keep
+    policy must see them all (the first ``MAX_COPIES`` of each)."""
+    from pyspark.sql import functions as F
+
+    from ..clean_files import MAX_COPIES
+
+    live = items.filter(F.col("size") > 0)
+    groups = live.groupBy("digest").agg(
+        F.slice(F.array_sort(F.collect_list("item")), 1, MAX_COPIES).alias("firsts"),
+        F.collect_list("item").alias("members"))
+    group_of = groups.select(F.explode("members").alias("item"), "firsts")
+    within = (groups.select(F.posexplode("firsts").alias("i", "x"), "firsts")
+              .select("i", "x", F.posexplode("firsts").alias("j", "y"))
+              .filter(F.col("j") > F.col("i"))
+              .select("x", "y", F.lit(1.0).alias("jaccard"), F.lit(1.0).alias("containment")))
+    spread = (verified.select("x", "y", "jaccard", "containment")
+              .join(group_of.toDF("x", "xs"), "x").join(group_of.toDF("y", "ys"), "y")
+              .select(F.explode("xs").alias("a"), "ys", "jaccard", "containment")
+              .select("a", F.explode("ys").alias("b"), "jaccard", "containment")
+              .filter(F.col("a") != F.col("b"))
+              .select(F.least("a", "b").alias("x"), F.greatest("a", "b").alias("y"),
+                      "jaccard", "containment"))
+    # Every copy of a pair has the same similarity, so any one of them will do.
+    pairs = (within.unionByName(spread).groupBy("x", "y")
+             .agg(F.first("jaccard").alias("jaccard"), F.first("containment").alias("containment")))
+    sizes = live.select("item", "size")
+    return (pairs.join(sizes.toDF("x", "size_x"), "x").join(sizes.toDF("y", "size_y"), "y")
+            .select("x", "y", "jaccard", "containment", "size_x", "size_y"))
+
+
+def _canonical(df: DataFrame, texts: DataFrame | None, clusters: DataFrame, text_col: str,
+               ordinal_col: str) -> DataFrame:
     """The input rows that survive, their text replaced by the cleaned text."""
     from pyspark.sql import functions as F
 
     dropped = clusters.filter(F.col("dropped")).select(F.col("ordinal").alias(ordinal_col))
     survivors = df.join(dropped, ordinal_col, "left_anti")
-    if not cleaned:
+    if texts is None:
         return survivors
-    spark = df.sparkSession
-    texts = spark.createDataFrame(tagged.filter(lambda r: r[0] == "C").map(lambda r: r[1:]),
-                                  CANONICAL_SCHEMA).withColumnRenamed("ordinal", ordinal_col)
+    texts = texts.select(F.col("ordinal").alias(ordinal_col), "canonical")
     columns = [F.col("canonical").alias(text_col) if c == text_col else F.col(c)
                for c in df.columns]
     return survivors.join(texts, ordinal_col, "left").select(*columns)

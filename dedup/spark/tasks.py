@@ -18,6 +18,7 @@ from ..findings import Finding, Ref
 from ..reader import Article
 from ..scan import analyze_chunk
 from ..settings import Settings
+from ..unionfind import UnionFind
 from ..within import find_within
 
 CHUNK = 256
@@ -90,7 +91,8 @@ def analyze_partition(rows: Iterable[ArticleRow], settings: Settings, scope: str
     ``("A", ordinal, id, paragraphs, length, date)`` per article;
     ``("W", finding_row)`` per within-article finding;
     ``("I", kind, item, owner, size, digest, set bytes, band keys)`` per comparable item;
-    ``("C", ordinal, canonical text)`` per article when ``canonicalize`` is given.
+    ``("C", ordinal, canonical text, its length)`` per article when ``canonicalize`` is
+    given, and then ``("K", ...)`` items of the canonical articles (like ``"I"``).
     """
     within = scope in ("within", "all")
     across = scope in ("across", "all")
@@ -103,27 +105,39 @@ def analyze_partition(rows: Iterable[ArticleRow], settings: Settings, scope: str
         docs = result.docs or []
         if across:
             yield from _items(chunk, result)
+        cleaned: list[ArticleRow] = []
         for (ordinal, aid, text, date), doc in zip(chunk, docs):
             yield ("A", ordinal, aid, len(doc.paragraphs), len(text), date)
             findings = find_within(doc, settings) if within else []
             for seq, finding in enumerate(findings):
                 yield ("W", finding_row(WITHIN, ordinal, seq, finding))
             if canonicalize is not None:
-                yield ("C", ordinal, canonicalize(doc, findings, settings) if within else text)
+                canonical = canonicalize(doc, findings, settings) if within else text
+                cleaned.append((ordinal, aid, canonical, date))
+                yield ("C", ordinal, canonical, len(canonical))
+        if canonicalize is not None and across:
+            # The local cleaner compares what each article keeps, not what it drops.
+            kept = [Article(id=aid, text=text, source="spark", date=date)
+                    for _, aid, text, date in cleaned]
+            yield from _items(cleaned, analyze_chunk(kept, settings, "across"), True, "K")
 
 
-def _items(chunk: list[ArticleRow], result: Any) -> Iterator[tuple[Any, ...]]:
+def _items(chunk: list[ArticleRow], result: Any, articles_only: bool = False,
+           tag: str = "I") -> Iterator[tuple[Any, ...]]:
     ordinals = [row[0] for row in chunk]
     article_keys = result.article_keys.view(np.int64)
     for k, values in enumerate(result.article_sets):
-        yield ("I", ARTICLE_ITEM, ordinals[k], ordinals[k], len(values), set_digest(values),
-               values.tobytes(), article_keys[k].tolist())
+        yield (tag, ARTICLE_ITEM, ordinals[k], ordinals[k], len(values), set_digest(values),
+               values.tobytes(), article_keys[k].tolist(), values.astype(np.int64).tolist())
+    if articles_only:
+        return
     paragraph_keys = result.paragraph_keys.view(np.int64)
     for k, (owner, index, values) in enumerate(zip(result.paragraph_owner, result.paragraph_index,
                                                    result.paragraph_sets)):
         ordinal = ordinals[owner]
-        yield ("I", PARAGRAPH_ITEM, paragraph_item(ordinal, index), ordinal, len(values),
-               set_digest(values), values.tobytes(), paragraph_keys[k].tolist())
+        yield (tag, PARAGRAPH_ITEM, paragraph_item(ordinal, index), ordinal, len(values),
+               set_digest(values), values.tobytes(), paragraph_keys[k].tolist(),
+               values.astype(np.int64).tolist())
 
 
 def verify_partition(rows: Iterable[Any], threshold: float,
@@ -137,25 +151,54 @@ def verify_partition(rows: Iterable[Any], threshold: float,
             yield (x, y, jaccard, share, len(a), len(b))
 
 
-def article_finding(row: Any, threshold: float) -> tuple[Any, ...]:
-    """The finding for a later article and its earliest verified near-duplicate."""
-    x, y, jaccard, share, size_x, size_y, id_x, id_y = row
-    reason = "duplicate" if jaccard >= threshold else "contained"
-    remove = "b" if reason == "duplicate" or size_y <= size_x else "a"
-    finding = Finding("article", "across", Ref(id_x), Ref(id_y), jaccard, share,
-                      reason, remove)  # type: ignore[arg-type]
-    return finding_row(ACROSS_ARTICLE, y, 0, finding)
+def connect_articles(group: Any, threshold: float) -> Iterator[tuple[Any, ...]]:
+    """Article findings of one cluster, as :func:`dedup.across.find_across` chooses them:
+    each later article's earliest partner, plus the pairs still needed (in order of
+    the later, then the earlier article) for the findings to connect the cluster."""
+    pairs = sorted(group["pairs"], key=lambda p: (p["y"], p["x"]))
+    best: dict[int, Any] = {}
+    for p in pairs:
+        if p["y"] not in best:
+            best[p["y"]] = p
+    chosen = list(best.values())
+    reported: UnionFind[int] = UnionFind()
+    for p in chosen:
+        reported.union(p["x"], p["y"])
+    for p in pairs:
+        if reported.find(p["x"]) != reported.find(p["y"]):
+            reported.union(p["x"], p["y"])
+            chosen.append(p)
+    for p in sorted(chosen, key=lambda p: (p["y"], p["x"])):
+        reason = "duplicate" if p["jaccard"] >= threshold else "contained"
+        remove = "b" if reason == "duplicate" or p["size_y"] <= p["size_x"] else "a"
+        finding = Finding("article", "across", Ref(p["id_x"]), Ref(p["id_y"]), p["jaccard"],
+                          p["containment"], reason, remove)  # type: ignore[arg-type]
+        yield finding_row(ACROSS_ARTICLE, p["y"], p["x"], finding)
 
 
-def paragraph_finding(row: Any, threshold: float) -> tuple[Any, ...]:
-    """The finding for a later paragraph and its earliest copy in a different article."""
-    x, y, jaccard, share, id_x, id_y = row
-    ox, px = split_item(x)
-    oy, py = split_item(y)
-    reason = "duplicate" if jaccard >= threshold else "contained"
-    finding = Finding("paragraph", "across", Ref(id_x, px), Ref(id_y, py), jaccard, share,
-                      reason, None)  # type: ignore[arg-type]
-    return finding_row(ACROSS_PARAGRAPH, oy, py, finding)
+def connect_paragraphs(group: Any, threshold: float) -> Iterator[tuple[Any, ...]]:
+    """Paragraph findings of one group of shared paragraphs, as
+    :func:`dedup.across.find_across` chooses them: each later paragraph's earliest
+    copy, plus the pairs still needed for the findings to connect the group."""
+    pairs = sorted(group["pairs"], key=lambda p: (p["y"], p["x"]))
+    earliest: dict[int, Any] = {}
+    for p in pairs:
+        if p["y"] not in earliest:
+            earliest[p["y"]] = p
+    linked: UnionFind[int] = UnionFind()
+    links = {(p["y"], p["x"]): p for p in earliest.values()}
+    for p in earliest.values():
+        linked.union(p["x"], p["y"])
+    for p in pairs:
+        if linked.find(p["x"]) != linked.find(p["y"]):
+            linked.union(p["x"], p["y"])
+            links[(p["y"], p["x"])] = p
+    for (y, x), p in sorted(links.items()):
+        reason = "duplicate" if p["jaccard"] >= threshold else "contained"
+        finding = Finding("paragraph", "across", Ref(p["id_x"], split_item(x)[1]),
+                          Ref(p["id_y"], split_item(y)[1]), p["jaccard"], p["containment"],
+                          reason, None)  # type: ignore[arg-type]
+        yield finding_row(ACROSS_PARAGRAPH, y, x, finding)
 
 
 def component_drops(group: Any, settings: Settings,
