@@ -69,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows.extend(runner())
         except Skip as exc:
             rows.append(Row(name, "skipped", str(exc)))
+        except Exception as exc:  # one broken benchmark must not lose the others' figures
+            rows.append(Row(name, "failed", f"{type(exc).__name__}: {exc}"[:200]))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(render(rows))
     print(f"\n{platform.python_implementation()} {platform.python_version()}, "
