@@ -34,7 +34,7 @@ def test_add_query_remove_stats(runner: CliRunner, tmp_path: Path) -> None:
     code, out, _ = invoke(runner, "index", "stats", "--format", "json")
     assert code == 0
     stats = json.loads(out)
-    assert stats["articles"] == 7 and stats["backend"] == "sqlite" and stats["bands"] == 64
+    assert stats["articles"] == 7 and stats["backend"] == "sqlite" and stats["bands"] == 42
 
     (tmp_path / "near.txt").write_text(FLOOD.replace("four", "five"), encoding="utf-8")
     (tmp_path / "other.txt").write_text(UNRELATED, encoding="utf-8")

@@ -42,6 +42,7 @@ DEFAULT_LOCATION = os.path.join(".dedup", "index.sqlite")
 REDIS_SCHEMES = ("redis://", "rediss://")
 BATCH_ARTICLES = 256
 CONTAINED_RATIO = 1.5
+LSH_FLOOR = 0.5
 
 
 def open_store(location: str, *, name: str = "dedup", create: bool = True,
@@ -300,9 +301,12 @@ def _map_batches(chunks: Iterator[list[Article]], args: tuple[Settings, int, int
 def lsh_threshold(settings: Settings) -> float:
     """The Jaccard the banding is tuned for: the threshold, or lower so that a paragraph
     contained (at ``settings.containment``) in one up to ``CONTAINED_RATIO`` times as long
-    is a candidate too (the seed's repeated intro has Jaccard 0.53, containment 1.0)."""
+    is a candidate too (the seed's repeated intro has Jaccard 0.53, containment 1.0),
+    but never below ``LSH_FLOOR``."""
     contained = settings.containment / (1.0 + CONTAINED_RATIO - settings.containment)
-    return min(settings.threshold, contained)
+    # Below 0.5 the banding turns to 64 bands of 2 rows: unrelated news paragraphs
+    # would then become candidates by the thousand, and each entry would cost 64 rows.
+    return max(LSH_FLOOR, min(settings.threshold, contained))
 
 
 PROBE = "The quick brown fox jumps over the lazy dog, then naps in the warm afternoon sun."
