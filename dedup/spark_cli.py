@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -361,8 +360,3 @@ def _write_canonical(frame: DataFrame, kind: str, output: str, options: ReadOpti
     else:
         frame.drop("_ordinal").write.mode("overwrite").json(output)
 
-
-def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - spark-submit entry
-    from .cli import main as cli
-
-    cli.main(args=list(argv if argv is not None else sys.argv[1:]), prog_name="dedup")
