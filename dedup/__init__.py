@@ -34,6 +34,12 @@ _EXPORTS = {
     "ScanResult": "dedup.scan",
     "fix_joins": "dedup.joins",
     "MinHashIndex": "dedup.index",
+    "analyze": "dedup.document",
+    "canonicalize": "dedup.clean",
+    "Canonical": "dedup.clean",
+    "Edit": "dedup.clean",
+    "clean_inputs": "dedup.clean_files",
+    "to_datasketch": "dedup.minhash",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
