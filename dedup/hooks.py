@@ -50,7 +50,6 @@ SETTING_KEYS = ("shingle", "ngram", "num_perm", "seed", "threshold", "containmen
 # What ``git diff --name-status`` calls a file that will be in the commit (added,
 # copied, modified, renamed, type changed) and one that leaves it (deleted).
 STAGED_STATUS = frozenset("ACMRT")
-OPTIONAL_FOR_NLTK = ("scipy", "sklearn")
 GONE_STATUS = frozenset("D")
 
 
@@ -300,28 +299,7 @@ def _across(checked: list[Article], others: list[Article],
     return docs, findings
 
 
-def light_nltk() -> None:
-    """Import NLTK's Punkt module as if scipy and scikit-learn were not installed.
-
-    ``import nltk`` runs its package ``__init__``, which imports the collocation
-    statistics, parsers and classifiers, and they import scipy (installed with
-    datasketch) and scikit-learn when present: most of NLTK's import time, which is
-    most of a hook run on a few articles. NLTK does not depend on either and falls
-    back without them; dedup only uses Punkt, whose sentences are the same. They are
-    hidden from this one import only.
-    """
-    if "nltk" in sys.modules:
-        return
-    hidden = [name for name in OPTIONAL_FOR_NLTK if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None  # type: ignore[assignment]  # "import name" raises ImportError
-    try:
-        import nltk.tokenize.punkt  # noqa: F401
-    except ImportError:  # pragma: no cover - sentences.py reports what is missing
-        pass
-    finally:
-        for name in hidden:
-            del sys.modules[name]
+from .sentences import light_nltk  # noqa: E402  (re-exported: tests and callers use it here)
 
 
 def _within_lines(doc: Doc, config: HookConfig) -> list[str]:

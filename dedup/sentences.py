@@ -11,12 +11,39 @@ every machine, including Spark executors.
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 from typing import Any
+
+OPTIONAL_FOR_NLTK = ("scipy", "sklearn")
+
+
+def light_nltk() -> None:
+    """Import NLTK's Punkt module as if scipy and scikit-learn were not installed.
+
+    ``import nltk`` runs its package ``__init__``, which imports collocation
+    statistics, parsers and classifiers, and they import scipy and scikit-learn
+    when present: most of NLTK's import time, paid again by every worker process.
+    NLTK does not depend on either and falls back without them; Punkt's sentences
+    are the same. They are hidden from this one import only.
+    """
+    if "nltk" in sys.modules:
+        return
+    hidden = [name for name in OPTIONAL_FOR_NLTK if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # "import name" raises ImportError
+    try:
+        import nltk.tokenize.punkt  # noqa: F401
+    except ImportError:  # pragma: no cover - reported by the import in _tokenizer
+        pass
+    finally:
+        for name in hidden:
+            del sys.modules[name]
 
 
 @lru_cache(maxsize=1)
 def _tokenizer() -> Any:
+    light_nltk()
     from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
     from punkt.data import english
 

@@ -20,6 +20,8 @@ blocks, or one whose body was pasted twice (one long block), has artifacts.
 
 from __future__ import annotations
 
+import re
+
 from .document import Doc
 from .normalize import words
 from .settings import Settings
@@ -29,12 +31,13 @@ MAX_TEMPLATE_WORDS = 40
 MIN_TEMPLATE_BLOCKS = 5
 MIN_REPEATED_SHARE = 0.6
 MIN_FIGURE_SHARE = 0.2
+_DIGIT = re.compile(r"\d")
 
 
 def is_data_line(norm: str) -> bool:
     """Quantities, scores and specs rather than prose: many of the words are figures."""
     tokens = words(norm)
-    return bool(tokens) and sum(1 for t in tokens if any(c.isdigit() for c in t)) >= MIN_FIGURE_SHARE * len(tokens)
+    return bool(tokens) and sum(1 for t in tokens if _DIGIT.search(t)) >= MIN_FIGURE_SHARE * len(tokens)
 
 
 def repeated_pairs(doc: Doc, settings: Settings, counts: dict[tuple[int, int], int]) -> set[tuple[int, int]]:
