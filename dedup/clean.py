@@ -200,7 +200,7 @@ def _once(doc: Doc, settings: Settings, keep: str, fix_joins: bool,
     _remove_runs(doc, settings, removed, coverage)
     sentence_edits = _remove_sentences(doc, settings, removed, templates, coverage, shingler, keep)
     sentence_edits += _doubled_spans(doc, settings, removed, templates, sentence_edits)
-    moves = _moves(doc, removed, keep) if keep == "longest" else {}
+    moves = _moves(doc, removed) if keep == "longest" else {}
     joins = _joins(doc, removed, sentence_edits) if fix_joins else []
     edits = sorted([*removed.values(), *sentence_edits, *joins, *moves.values()],
                    key=lambda e: (e.start, e.kind != "join"))
@@ -286,7 +286,7 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
                 continue  # what would be left is no new paragraph: an attribution, a label
             alive.remove(k)
             coverage.replace(i, shingler.from_units(shingler.units(rest)), _figures(rest))
-            kept_at = _best_cover_set(doc, i, sentence_set, coverage)
+            kept_at = _best_cover_set(i, sentence_set, coverage)
             edits.append(Edit("sentence", start, end, i, sentence=k, reason="duplicate",
                               kept_paragraph=kept_at, containment=share,
                               jaccard=contained(sentence_set, doc.shingles[kept_at]) if kept_at is not None else 0.0,
@@ -379,7 +379,7 @@ def _sentences_repeat(doc: Doc, i: int, k: int, settings: Settings, shingler: Sh
     return contained(doc.shingles[i], np.unique(np.concatenate(repeated))) >= settings.containment
 
 
-def _best_cover_set(doc: Doc, owner: int, shingles: np.ndarray, coverage: _Coverage) -> int | None:
+def _best_cover_set(owner: int, shingles: np.ndarray, coverage: _Coverage) -> int | None:
     best, best_share = None, 0.0
     for k, s in coverage.sets.items():
         if k != owner:
@@ -389,7 +389,7 @@ def _best_cover_set(doc: Doc, owner: int, shingles: np.ndarray, coverage: _Cover
     return best
 
 
-def _moves(doc: Doc, removed: dict[int, Edit], keep: str) -> dict[int, Edit]:
+def _moves(doc: Doc, removed: dict[int, Edit]) -> dict[int, Edit]:
     """Under ``keep="longest"``, the surviving copy takes the place of the first copy."""
     moves: dict[int, Edit] = {}
     for i, edit in sorted(removed.items()):
