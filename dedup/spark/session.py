@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 DEFAULT_MASTER = "local[*]"
+LOCAL_DRIVER_MEMORY = "4g"
 
 
 def spark_session(master: str | None = None, *, app_name: str = "dedup",
@@ -47,8 +48,11 @@ def spark_session(master: str | None = None, *, app_name: str = "dedup",
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         # Local Python workers run this interpreter, and so see this dedup install.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        # In local mode the tasks share the driver's heap; Spark's 1 GB default runs
+        # out on corpora of a few hundred thousand articles. ``conf`` may override it.
         builder = (builder.config("spark.driver.bindAddress", "127.0.0.1")
-                   .config("spark.driver.host", "127.0.0.1"))
+                   .config("spark.driver.host", "127.0.0.1")
+                   .config("spark.driver.memory", LOCAL_DRIVER_MEMORY))
     if shuffle_partitions is not None:
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
     for key, value in (conf or {}).items():
