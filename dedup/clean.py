@@ -26,18 +26,22 @@ from .joins import join_points
 from .normalize import normalize, words
 from .settings import Settings
 from .shingle import Shingler
-from .template import template_paragraphs
+from .template import data_lines, template_paragraphs
 from .within import shared_shingles
 
 EditKind = Literal["paragraph", "sentence", "span", "join", "moved"]
 _DIGIT = re.compile(r"\d")
 _NONE = np.zeros(0, dtype=np.uint32)
 _TOKEN = re.compile(r"\w+")
+# A full stop, ! or ? at the end, perhaps inside closing quotes, but not an ellipsis.
+_SENTENCE_END = re.compile("(?<!\\.)[.!?][\"'\u201d\u2019)\\]]*\\s*$")
 _QUOTED = re.compile("\\s*[\"\u201c\u201e\u00ab\u2018']")
 # A paragraph inside a single other one is removed only when it is a substantial
 # part of it (a repeated intro minus its first sentence: Jaccard ~0.7); one sentence
 # lifted from a long paragraph (Jaccard ~0.1) is a pull quote and is content.
 MIN_CONTAINED_JACCARD = 0.3
+# ... and only when it is at least this share of one sentence there (a pull quote).
+LIFTED_SHARE = 0.5
 MAX_ROUNDS = 4
 MIN_SENTENCE_WORDS = 10
 
@@ -172,6 +176,7 @@ def _once(doc: Doc, settings: Settings, keep: str, fix_joins: bool,
     n = len(doc.paragraphs)
     eligible = [i for i in range(n) if doc.eligible(i, settings)]
     templates = template_paragraphs(doc, settings, shared_shingles(doc, eligible))
+    data = data_lines(doc, settings)
     coverage = _Coverage({i: doc.shingles[i] for i in range(n) if len(doc.shingles[i])},
                          {i: _figures(doc.norms[i]) for i in range(n)})
     removed: dict[int, Edit] = {}
@@ -182,12 +187,15 @@ def _once(doc: Doc, settings: Settings, keep: str, fix_joins: bool,
         share = coverage.covered_by_others(i, doc.shingles[i], set(coverage.figures[i]))
         if share >= settings.containment:
             best = _best_cover(doc, i, coverage)
+            if i in data and (best is None or doc.norms[best] != doc.norms[i]):
+                continue  # a line of data goes only as a verbatim copy: its variants are content
             jaccard, _, _ = overlap(doc.shingles[i], doc.shingles[best]) if best is not None else (0.0, 0.0, 0)
             reason = "duplicate" if jaccard >= settings.threshold else (
                 "contained" if best is not None and contained(doc.shingles[i], doc.shingles[best]) >= settings.containment
                 else "covered")
-            if reason == "contained" and jaccard < MIN_CONTAINED_JACCARD:
-                continue  # a pull quote: one sentence lifted from a long paragraph
+            if reason == "contained" and best is not None and jaccard < MIN_CONTAINED_JACCARD \
+                    and _lifted(doc, i, best, settings, shingler):
+                continue  # a pull quote: a sentence lifted from a long paragraph
             if best is not None and best > i and keep != "longest" \
                     and _sentences_repeat(doc, i, best, settings, shingler):
                 continue  # the later paragraph repeats it in whole sentences: those go instead
@@ -216,14 +224,33 @@ def _preference(doc: Doc, i: int, keep: str) -> tuple[float, ...]:
 
 
 def _best_cover(doc: Doc, i: int, coverage: _Coverage) -> int | None:
-    best, best_share = None, 0.0
+    """The kept paragraph that contains most of ``i``; of equals, the most similar
+    (an identical copy rather than a long paragraph quoting it), then the first."""
+    best, best_key = None, (0.0, 0.0)
     for k, s in coverage.sets.items():
         if k == i:
             continue
         share = contained(doc.shingles[i], s)
-        if share > best_share or (share == best_share and best is not None and k < best):
-            best, best_share = k, share
+        if share < best_key[0]:
+            continue
+        key = (share, overlap(doc.shingles[i], s)[0] if share > 0 else 0.0)
+        if key > best_key or (key == best_key and best is not None and k < best):
+            best, best_key = k, key
     return best
+
+
+def _lifted(doc: Doc, i: int, k: int, settings: Settings, shingler: Shingler) -> bool:
+    """Whether paragraph ``i``, contained in ``k``, is a pull quote from it: direct
+    speech, a sentence (editors cut a quote's tail), or most of one sentence of ``k``.
+    A headline inside a list of links is none of these."""
+    text = doc.text_of(i)
+    if _QUOTED.match(text) or _SENTENCE_END.search(text):
+        return True
+    for start, end in doc.sentences(k):
+        sentence = shingler.from_units(shingler.units(normalize(doc.article.text[start:end])))
+        if len(sentence) and contained(sentence, doc.shingles[i]) >= LIFTED_SHARE:
+            return True
+    return False
 
 
 def _remove_runs(doc: Doc, settings: Settings, removed: dict[int, Edit], coverage: _Coverage) -> None:

@@ -7,7 +7,9 @@ block comes back as one *block* of consecutive paragraphs, and a caption or teas
 comes back once or a few times on an otherwise plain page.
 
 Lines of data (quantities, scores, specifications: a fifth or more of their words
-are figures) repeat and vary by nature: they are templates wherever they are.
+are figures) repeat and vary by nature: a data line is a template wherever it is,
+unless the very same line is on the page again ("Published 11:11 PM EST Nov 19,
+2019" twice): that copy is an artifact, while its variants are not.
 
 Other repeats are first merged into blocks (a repeated pair ``(i, j)`` continues the
 block of ``(i - 1, j - 1)``). A page that repeats many different blocks is a
@@ -21,6 +23,7 @@ blocks, or one whose body was pasted twice (one long block), has artifacts.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from .document import Doc
 from .normalize import words
@@ -38,6 +41,12 @@ def is_data_line(norm: str) -> bool:
     """Quantities, scores and specs rather than prose: many of the words are figures."""
     tokens = words(norm)
     return bool(tokens) and sum(1 for t in tokens if _DIGIT.search(t)) >= MIN_FIGURE_SHARE * len(tokens)
+
+
+def data_lines(doc: Doc, settings: Settings) -> set[int]:
+    """Eligible paragraphs that are lines of data."""
+    return {i for i in range(len(doc.paragraphs)) if doc.eligible(i, settings)
+            and doc.nwords[i] <= MAX_TEMPLATE_WORDS and is_data_line(doc.norms[i])}
 
 
 def repeated_pairs(doc: Doc, settings: Settings, counts: dict[tuple[int, int], int]) -> set[tuple[int, int]]:
@@ -73,7 +82,8 @@ def template_paragraphs(doc: Doc, settings: Settings,
                         counts: dict[tuple[int, int], int]) -> set[int]:
     """Eligible paragraphs whose repeats are legitimate and must all be kept."""
     eligible = [i for i in range(len(doc.paragraphs)) if doc.eligible(i, settings)]
-    data = {i for i in eligible if doc.nwords[i] <= MAX_TEMPLATE_WORDS and is_data_line(doc.norms[i])}
+    copies = Counter(doc.norms[i] for i in eligible)
+    data = {i for i in data_lines(doc, settings) if copies[doc.norms[i]] == 1}
     pairs = repeated_pairs(doc, settings, counts)
     if not pairs:
         return data

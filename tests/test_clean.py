@@ -113,6 +113,30 @@ def test_pull_quote_lifted_from_a_long_paragraph_stays() -> None:
     assert clean_text(text) == text
 
 
+def test_a_truncated_unquoted_pull_quote_stays() -> None:
+    quote = "All contact between the two families dissolved, leaving behind little but bitterness."
+    source = ("All contact between the two families dissolved, leaving behind little but bitterness, "
+              "particularly when, a couple of months later, someone tried to rewrite the record of his life.")
+    body = " ".join([P0, P1, source, P2, P3])
+    text = "\n".join([quote, body])
+    assert clean_text(text) == text
+
+
+def test_a_headline_repeated_from_a_list_of_links_goes() -> None:
+    headline = "Old photo sparks wild conspiracy theories about the young climate activist"
+    popular = (f"Most popular 1 {headline} 2 Aides allegedly left their successors notes saying they will fail "
+               "3 Congressman denies the noise heard on live television was his 4 Two jail guards admit to falsifying records")
+    text = "\n".join([P0, popular, P1, headline, P2, headline])
+    assert paragraphs(clean_text(text)) == [P0, popular, P1, P2]
+
+
+def test_a_data_line_goes_as_a_verbatim_copy_but_its_variants_stay() -> None:
+    dateline = "Published 11:11 PM EST Nov 19, 2019"
+    variant = "Updated 11:34 PM EST Nov 19, 2019"
+    text = "\n".join([dateline, P0, variant, P1, dateline, P2])
+    assert paragraphs(clean_text(text)) == [dateline, P0, variant, P1, P2]
+
+
 def test_text_doubled_inside_a_paragraph_is_undoubled() -> None:
     title = "The best winter coats for walking the dog in the rain this year, tested by our reviewers"
     text = "\n".join([P0, f"{title} {title}", P1])
