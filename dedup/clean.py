@@ -340,10 +340,10 @@ def _doubled_spans(doc: Doc, settings: Settings, removed: dict[int, Edit], templ
         for start, period, copies in _tandem_repeats(keys, 2 * settings.min_words):
             first_copy = start + period
             end_copy = start + period * copies
-            cut_from = p.start + tokens[first_copy].start()
-            cut_to = p.start + (tokens[end_copy].start() if end_copy < len(tokens) else len(body))
-            if end_copy >= len(tokens):
-                cut_from = p.start + tokens[first_copy - 1].end()
+            # From the end of the first copy to the end of the last: the punctuation
+            # after the last copy stays, and so does the space before what follows.
+            cut_from = p.start + tokens[first_copy - 1].end()
+            cut_to = p.start + tokens[end_copy - 1].end()
             edits.append(Edit("span", cut_from, cut_to, i, reason="doubled", kept_paragraph=i,
                               removed=doc.article.text[cut_from:cut_to],
                               kept=body[tokens[start].start():tokens[first_copy - 1].end()]))
@@ -468,7 +468,9 @@ def _render(doc: Doc, removed: dict[int, Edit], sentences: list[Edit], joins: li
             before = [j for j in range(i) if j not in gone or j in targets]
             cuts.append((paragraphs[before[-1]].end if before else p.start, p.end))
     for edit in sentences:
-        p = paragraphs[edit.paragraph]
+        if edit.kind == "span":  # its own bounds already take the space before the next word
+            cuts.append((edit.start, edit.end))
+            continue
         spans = doc.sentences(edit.paragraph)
         k = edit.sentence if edit.sentence is not None else 0
         nxt = spans[k + 1][0] if k + 1 < len(spans) else None

@@ -143,6 +143,14 @@ def test_text_doubled_inside_a_paragraph_is_undoubled() -> None:
     assert paragraphs(clean_text(text)) == [P0, title, P1]
 
 
+def test_text_doubled_inside_a_sentence_of_a_longer_paragraph_is_undoubled() -> None:
+    title = "The best winter coats for walking the dog in the rain this year, tested by our reviewers"
+    before = "Our team tried forty coats this autumn."
+    after = "They walked for ten days in four cities and soaked every coat."
+    text = "\n".join([P0, f"{before} {title} {title}. {after}", P1])
+    assert paragraphs(clean_text(text)) == [P0, f"{before} {title}. {after}", P1]
+
+
 def test_structure_is_never_removed_in_markdown() -> None:
     table = "| name | votes |\n|---|---|\n| a | 1 |"
     text = f"# Results\n\n{P0}\n\n{table}\n\n## Results\n\n{P1}\n\n{table}\n"
