@@ -26,7 +26,7 @@ from .joins import join_points
 from .normalize import normalize, words
 from .settings import Settings
 from .shingle import Shingler
-from .template import data_lines, template_paragraphs
+from .template import TRAILER, data_lines, template_paragraphs
 from .within import shared_shingles
 
 EditKind = Literal["paragraph", "sentence", "span", "join", "moved"]
@@ -184,7 +184,8 @@ def _once(doc: Doc, settings: Settings, keep: str, fix_joins: bool,
     order = sorted((i for i in eligible if i not in templates),
                    key=lambda i: _preference(doc, i, keep), reverse=True)
     for i in order:
-        share = coverage.covered_by_others(i, doc.shingles[i], set(coverage.figures[i]))
+        shingles, figures = _substance(doc, i, shingler)
+        share = coverage.covered_by_others(i, shingles, figures)
         if share >= settings.containment:
             best = _best_cover(doc, i, coverage)
             if i in data and (best is None or doc.norms[best] != doc.norms[i]):
@@ -214,6 +215,18 @@ def _once(doc: Doc, settings: Settings, keep: str, fix_joins: bool,
                    key=lambda e: (e.start, e.kind != "join"))
     text, origin = _render(doc, removed, sentence_edits, joins, moves)
     return Canonical(text, edits), origin
+
+
+def _substance(doc: Doc, i: int, shingler: Shingler) -> tuple[np.ndarray, set[str]]:
+    """Paragraph ``i``'s shingles and figures without a trailing photo credit ("Photo:
+    John Locher, AP", "[File: Reuters]") or the word an ellipsis cut ("airport
+    termin..."): a caption or teaser that repeats the text otherwise is a copy."""
+    text = doc.text_of(i)
+    trimmed = TRAILER.sub("", text)
+    if trimmed == text:
+        return doc.shingles[i], set(_figures(doc.norms[i]))
+    norm = normalize(trimmed)
+    return shingler.from_units(shingler.units(norm)), set(_figures(norm))
 
 
 def _preference(doc: Doc, i: int, keep: str) -> tuple[float, ...]:

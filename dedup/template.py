@@ -35,6 +35,12 @@ MIN_TEMPLATE_BLOCKS = 5
 MIN_REPEATED_SHARE = 0.6
 MIN_FIGURE_SHARE = 0.2
 _DIGIT = re.compile(r"\d")
+# A photo credit ("Photo: John Locher, AP", "[File: Reuters]") or an ellipsis that cut
+# the last word ("airport termin...") ends a caption or a teaser: prose, never data.
+TRAILER = re.compile(
+    r"(?:\s*[(\[]\s*(?:Photo(?:graph)?|Image(?: credit)?|Picture|Credit|File|Source)\s*:[^()\[\]]{1,60}[)\]]"
+    r"|\s+(?:Photo(?:graph)?|Image|Credit)\s*:[^.:]{1,50}"
+    r"|\s*\S*(?:\.\.\.|\u2026))\s*$")
 
 
 def is_data_line(norm: str) -> bool:
@@ -46,7 +52,8 @@ def is_data_line(norm: str) -> bool:
 def data_lines(doc: Doc, settings: Settings) -> set[int]:
     """Eligible paragraphs that are lines of data."""
     return {i for i in range(len(doc.paragraphs)) if doc.eligible(i, settings)
-            and doc.nwords[i] <= MAX_TEMPLATE_WORDS and is_data_line(doc.norms[i])}
+            and doc.nwords[i] <= MAX_TEMPLATE_WORDS and is_data_line(doc.norms[i])
+            and not TRAILER.search(doc.text_of(i))}
 
 
 def repeated_pairs(doc: Doc, settings: Settings, counts: dict[tuple[int, int], int]) -> set[tuple[int, int]]:

@@ -137,6 +137,28 @@ def test_a_data_line_goes_as_a_verbatim_copy_but_its_variants_stay() -> None:
     assert paragraphs(clean_text(text)) == [dateline, P0, variant, P1, P2]
 
 
+def test_a_caption_repeating_the_text_goes_with_its_photo_credit() -> None:
+    body = ("Roughly 13,000 US troops remain in Afghanistan, 18 years after Washington invaded the "
+            "country in the wake of the September 11, 2001 attacks.")
+    caption = "Roughly 13,000 US troops remain in Afghanistan, 18 years after Washington invaded the country 2001 [File: Reuters]"
+    text = "\n".join([caption, P0, body, P1])
+    assert paragraphs(clean_text(text)) == [P0, body, P1]
+
+
+def test_a_teaser_cut_by_an_ellipsis_goes_when_its_story_is_there() -> None:
+    headline = "Windows 10 1909 (November 2019 Update) is now available via the Windows 10 Update Assistant"
+    teaser = "Windows 10 1909 (November 2019 Update) is now available via the Windows 10 Update Ass..."
+    text = "\n".join([headline, P0, P1, teaser])
+    assert paragraphs(clean_text(text)) == [headline, P0, P1]
+
+
+def test_repeated_terms_of_two_deals_stay() -> None:
+    first = "The options can be exercised at 10 dlrs a share until December 31, 1987, then at 12.50 dlrs until 1988."
+    deal = "Separately, the company said it granted a second partner options to buy two mln shares."
+    text = "\n".join([P0, first, deal, first.replace("The options", "Those options")])
+    assert clean_text(text) == text
+
+
 def test_text_doubled_inside_a_paragraph_is_undoubled() -> None:
     title = "The best winter coats for walking the dog in the rain this year, tested by our reviewers"
     text = "\n".join([P0, f"{title} {title}", P1])
