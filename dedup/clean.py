@@ -26,7 +26,7 @@ from .joins import join_points
 from .normalize import normalize, words
 from .settings import Settings
 from .shingle import Shingler
-from .template import TRAILER, data_lines, template_paragraphs
+from .template import TRAILER, data_lines, same_words, template_paragraphs
 from .within import shared_shingles
 
 EditKind = Literal["paragraph", "sentence", "span", "join", "moved"]
@@ -44,6 +44,7 @@ MIN_CONTAINED_JACCARD = 0.3
 LIFTED_SHARE = 0.5
 MAX_ROUNDS = 4
 MIN_SENTENCE_WORDS = 10
+MIN_REFRAIN_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def _once(doc: Doc, settings: Settings, keep: str, fix_joins: bool,
         share = coverage.covered_by_others(i, shingles, figures)
         if share >= settings.containment:
             best = _best_cover(doc, i, coverage)
-            if i in data and (best is None or doc.norms[best] != doc.norms[i]):
+            if i in data and (best is None or same_words(doc, best) != same_words(doc, i)):
                 continue  # a line of data goes only as a verbatim copy: its variants are content
             jaccard, _, _ = overlap(doc.shingles[i], doc.shingles[best]) if best is not None else (0.0, 0.0, 0)
             reason = "duplicate" if jaccard >= settings.threshold else (
@@ -339,8 +340,9 @@ def _doubled_spans(doc: Doc, settings: Settings, removed: dict[int, Edit], templ
                    sentence_edits: list[Edit]) -> list[Edit]:
     """Text doubled inside one paragraph ("The best TV deals of 2019 The best TV deals
     of 2019": a link's title glued to its alt text): the copies after the first go.
-    Only copies of at least twice ``min_words`` words: short doubled phrases may be
-    emphasis or a refrain."""
+    Only copies of at least twice ``min_words`` words, or a phrase of three or more
+    words repeated three or more times ("Created with Sketch." after every icon) over
+    as many words: a short phrase said twice may be emphasis or a refrain."""
     touched = {e.paragraph for e in sentence_edits}
     edits = []
     for i, p in enumerate(doc.paragraphs):
@@ -350,7 +352,9 @@ def _doubled_spans(doc: Doc, settings: Settings, removed: dict[int, Edit], templ
         body = doc.text_of(i)
         tokens = list(_TOKEN.finditer(body))
         keys = [normalize(t.group()) for t in tokens]
-        for start, period, copies in _tandem_repeats(keys, 2 * settings.min_words):
+        for start, period, copies in _tandem_repeats(keys, MIN_REFRAIN_WORDS):
+            if period < 2 * settings.min_words and (copies < 3 or period * (copies - 1) < 2 * settings.min_words):
+                continue
             first_copy = start + period
             end_copy = start + period * copies
             # From the end of the first copy to the end of the last: the punctuation

@@ -56,6 +56,11 @@ def data_lines(doc: Doc, settings: Settings) -> set[int]:
             and not TRAILER.search(doc.text_of(i))}
 
 
+def same_words(doc: Doc, i: int) -> tuple[str, ...]:
+    """Paragraph ``i``'s words: copies compare equal whatever their bullets and punctuation."""
+    return tuple(words(doc.norms[i]))
+
+
 def repeated_pairs(doc: Doc, settings: Settings, counts: dict[tuple[int, int], int]) -> set[tuple[int, int]]:
     """Pairs ``(i, j)``, ``i < j``, of near-identical paragraphs, short ones compared verbatim."""
     pairs = set()
@@ -89,8 +94,8 @@ def template_paragraphs(doc: Doc, settings: Settings,
                         counts: dict[tuple[int, int], int]) -> set[int]:
     """Eligible paragraphs whose repeats are legitimate and must all be kept."""
     eligible = [i for i in range(len(doc.paragraphs)) if doc.eligible(i, settings)]
-    copies = Counter(doc.norms[i] for i in eligible)
-    data = {i for i in data_lines(doc, settings) if copies[doc.norms[i]] == 1}
+    copies = Counter(same_words(doc, i) for i in eligible)
+    data = {i for i in data_lines(doc, settings) if copies[same_words(doc, i)] == 1}
     pairs = repeated_pairs(doc, settings, counts)
     if not pairs:
         return data

@@ -173,6 +173,13 @@ def test_text_doubled_inside_a_sentence_of_a_longer_paragraph_is_undoubled() -> 
     assert paragraphs(clean_text(text)) == [P0, f"{before} {title}. {after}", P1]
 
 
+def test_a_phrase_pasted_many_times_is_kept_once_but_a_refrain_said_twice_stays() -> None:
+    icons = "Share this story now. " + " ".join(["Created with Sketch."] * 6)
+    shout = "They shouted we got her, we got her as the officers carried the girl to the waiting car."
+    text = "\n".join([P0, icons, shout, P1])
+    assert paragraphs(clean_text(text)) == [P0, "Share this story now. Created with Sketch.", shout, P1]
+
+
 def test_structure_is_never_removed_in_markdown() -> None:
     table = "| name | votes |\n|---|---|\n| a | 1 |"
     text = f"# Results\n\n{P0}\n\n{table}\n\n## Results\n\n{P1}\n\n{table}\n"
