@@ -19,6 +19,7 @@ from .cli_common import (
     EXIT_FOUND,
     Run,
     common_options,
+    corpus_options,
     error_console,
     print_errors,
     progress_bar,
@@ -42,15 +43,7 @@ from .cli_common import (
 @click.option("--fix-joins/--no-fix-joins", default=None,
               help="Put back the space lost between glued sentences ('added.The') [on].")
 @click.option("--date-field", help="JSON lines field holding the date, for --keep newest [date].")
-@click.option("--index", "index_location", metavar="FILE|URL",
-              help="Also treat articles already in this index (SQLite file or redis:// URL) as kept copies.")
-@click.option("--update-index", is_flag=True, default=None,
-              help="Add the cleaned articles to the index afterwards (--index, else config `index`).")
-@click.option("--engine", type=click.Choice(["local", "spark"]), default="local",
-              help="Run here, or on Apache Spark (JSON lines or Parquet; pip install 'dedup[spark]').")
-@click.option("--spark-master", metavar="URL", help="Spark master for --engine spark [local[*]].")
-@click.option("--output", metavar="PATH",
-              help="With --engine spark: write the canonical articles to PATH as JSON lines (Parquet if PATH ends in .parquet).")
+@corpus_options("treat articles already in this index as kept copies", "cleaned", "canonical articles")
 def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool,
           output_dir: str | None, fmt: str, html_path: str | None, **flags: Any) -> None:
     """Write the canonical version of the articles in PATHS.

@@ -16,6 +16,7 @@ from .cli_common import (  # noqa: F401  (re-exported for the other command modu
     EXIT_FOUND,
     Run,
     common_options,
+    corpus_options,
     error_console,
     print_errors,
     progress_bar,
@@ -37,15 +38,7 @@ def main() -> None:
 @common_options
 @click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich",
               help="Rich report on the terminal, or the versioned JSON document on stdout.")
-@click.option("--index", "index_location", metavar="FILE|URL",
-              help="Also compare with the corpus in this index (SQLite file or redis:// URL).")
-@click.option("--update-index", is_flag=True, default=None,
-              help="Add the scanned articles to the index afterwards (--index, else config `index`).")
-@click.option("--engine", type=click.Choice(["local", "spark"]), default="local",
-              help="Run here, or on Apache Spark (JSON lines or Parquet; pip install 'dedup[spark]').")
-@click.option("--spark-master", metavar="URL", help="Spark master for --engine spark [local[*]].")
-@click.option("--output", metavar="PATH",
-              help="With --engine spark: write the findings to PATH as JSON lines (Parquet if PATH ends in .parquet).")
+@corpus_options("compare with the corpus in this index", "scanned", "findings")
 def scan(paths: tuple[str, ...], fmt: str, engine: str, spark_master: str | None,
          output: str | None, **flags: Any) -> None:
     """Report near-duplicates within and across the articles in PATHS.

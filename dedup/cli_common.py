@@ -50,6 +50,30 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def corpus_options(index_use: str, verb: str, output: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The index and engine options of ``scan`` and ``clean``, worded for the command:
+    what the index is for, what ``--update-index`` adds, what ``--output`` holds."""
+    options = [
+        click.option("--index", "index_location", metavar="FILE|URL",
+                     help=f"Also {index_use} (SQLite file or redis:// URL)."),
+        click.option("--update-index", is_flag=True, default=None,
+                     help=f"Add the {verb} articles to the index afterwards (--index, else config `index`)."),
+        click.option("--engine", type=click.Choice(["local", "spark"]), default="local",
+                     help="Run here, or on Apache Spark (JSON lines or Parquet; pip install 'dedup[spark]')."),
+        click.option("--spark-master", metavar="URL", help="Spark master for --engine spark [local[*]]."),
+        click.option("--output", metavar="PATH",
+                     help=f"With --engine spark: write the {output} to PATH as JSON lines "
+                          "(Parquet if PATH ends in .parquet)."),
+    ]
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
 class Run:
     """Merged configuration for one command: flags win over the config file."""
 
