@@ -241,13 +241,12 @@ def _best_cover(doc: Doc, i: int, coverage: _Coverage) -> int | None:
     """The kept paragraph that contains most of ``i``; of equals, the most similar
     (an identical copy rather than a long paragraph quoting it), then the first."""
     best, best_key = None, (0.0, 0.0)
+    size = len(doc.shingles[i])
     for k, s in coverage.sets.items():
-        if k == i:
+        if k == i or not size:
             continue
-        share = contained(doc.shingles[i], s)
-        if share < best_key[0]:
-            continue
-        key = (share, overlap(doc.shingles[i], s)[0] if share > 0 else 0.0)
+        jaccard, _, inter = overlap(doc.shingles[i], s)
+        key = (inter / size, jaccard)
         if key > best_key or (key == best_key and best is not None and k < best):
             best, best_key = k, key
     return best
