@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -22,3 +23,15 @@ def shared_path(*parts: str) -> Path:
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+(?:[.,']\w+)*", text.lower())
+
+
+def jaccard_by_hand(x: str, y: str, n: int = 5) -> float:
+    """An independent reference: word 5-grams of a plain lower-cased tokenisation."""
+    a, b = words(x), words(y)
+    sa = {tuple(a[i:i + n]) for i in range(len(a) - n + 1)}
+    sb = {tuple(b[i:i + n]) for i in range(len(b) - n + 1)}
+    return len(sa & sb) / len(sa | sb)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import FIXTURES, ROOT, shared_path
+from conftest import FIXTURES, ROOT, jaccard_by_hand, shared_path, words
 
 from dedup.cli import main
 from dedup.settings import Settings
@@ -38,15 +37,6 @@ def article_pairs(doc: dict) -> set[tuple[str, str]]:
             if f["kind"] == "article"}
 
 
-def words(text: str) -> list[str]:
-    return re.findall(r"\w+(?:[.,']\w+)*", text.lower())
-
-
-def jaccard_by_hand(x: str, y: str, n: int = 5) -> float:
-    a, b = words(x), words(y)
-    sa = {tuple(a[i:i + n]) for i in range(len(a) - n + 1)}
-    sb = {tuple(b[i:i + n]) for i in range(len(b) - n + 1)}
-    return len(sa & sb) / len(sa | sb)
 
 
 # --- the JSON contract ---------------------------------------------------------------------------

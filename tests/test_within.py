@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, shared_path
+from conftest import FIXTURES, jaccard_by_hand, shared_path
 
 from dedup.api import scan_paths
 from dedup.findings import Finding
@@ -21,16 +20,6 @@ def pairs(findings: list[Finding]) -> set[tuple[int | None, int | None]]:
     return {(f.a.paragraph, f.b.paragraph) for f in findings}
 
 
-def words(text: str) -> list[str]:
-    return re.findall(r"\w+(?:[.,']\w+)*", text.lower())
-
-
-def jaccard_by_hand(x: str, y: str, n: int = 5) -> float:
-    """An independent reference: word 5-grams of a plain lower-cased tokenisation."""
-    a, b = words(x), words(y)
-    sa = {tuple(a[i:i + n]) for i in range(len(a) - n + 1)}
-    sb = {tuple(b[i:i + n]) for i in range(len(b) - n + 1)}
-    return len(sa & sb) / len(sa | sb)
 
 
 def check_seed_pattern(path: Path) -> None:
