@@ -36,12 +36,19 @@ _TOKEN = re.compile(r"\w+")
 # A full stop, ! or ? at the end, perhaps inside closing quotes, but not an ellipsis.
 _SENTENCE_END = re.compile("(?<!\\.)[.!?][\"'\u201d\u2019)\\]]*\\s*$")
 _QUOTED = re.compile("\\s*[\"\u201c\u201e\u00ab\u2018']")
+# Words in double quotes or guillemets: direct speech.
+_SPEECH = re.compile("[\"\u201c\u201e\u00ab]([^\"\u201c\u201d\u201e\u00ab\u00bb]+)[\"\u201d\u00bb]")
+# The signature of an embedded post: "— Rep. Ilhan Omar (@Ilhan) November 19, 2019".
+_EMBED = re.compile(r"\(@\w+\)\s+[A-Z][a-z]+\.? \d{1,2}, \d{4}")
 # A paragraph inside a single other one is removed only when it is a substantial
 # part of it (a repeated intro minus its first sentence: Jaccard ~0.7); one sentence
 # lifted from a long paragraph (Jaccard ~0.1) is a pull quote and is content.
 MIN_CONTAINED_JACCARD = 0.3
 # ... and only when it is at least this share of one sentence there (a pull quote).
 LIFTED_SHARE = 0.5
+# Direct speech lifted from a paragraph that is little more than the quote shares
+# more of it (a quote of 16 words from one of 26: ~0.37).
+MAX_QUOTE_JACCARD = 0.5
 MAX_ROUNDS = 4
 MIN_SENTENCE_WORDS = 10
 MIN_REFRAIN_WORDS = 3
@@ -195,8 +202,8 @@ def _once(doc: Doc, settings: Settings, keep: str, fix_joins: bool,
             reason = "duplicate" if jaccard >= settings.threshold else (
                 "contained" if best is not None and contained(doc.shingles[i], doc.shingles[best]) >= settings.containment
                 else "covered")
-            if reason == "contained" and best is not None and jaccard < MIN_CONTAINED_JACCARD \
-                    and _lifted(doc, i, best, settings, shingler):
+            if reason == "contained" and best is not None \
+                    and _lifted(doc, i, best, jaccard, settings, shingler):
                 continue  # a pull quote: a sentence lifted from a long paragraph
             if best is not None and best > i and keep != "longest" \
                     and _sentences_repeat(doc, i, best, settings, shingler):
@@ -210,6 +217,7 @@ def _once(doc: Doc, settings: Settings, keep: str, fix_joins: bool,
     _remove_runs(doc, settings, removed, coverage)
     sentence_edits = _remove_sentences(doc, settings, removed, templates, coverage, shingler, keep)
     sentence_edits += _doubled_spans(doc, settings, removed, templates, sentence_edits)
+    sentence_edits += _pasted_spans(doc, settings, removed, templates, sentence_edits)
     moves = _moves(doc, removed) if keep == "longest" else {}
     joins = _joins(doc, removed, sentence_edits) if fix_joins else []
     edits = sorted([*removed.values(), *sentence_edits, *joins, *moves.values()],
@@ -252,11 +260,17 @@ def _best_cover(doc: Doc, i: int, coverage: _Coverage) -> int | None:
     return best
 
 
-def _lifted(doc: Doc, i: int, k: int, settings: Settings, shingler: Shingler) -> bool:
-    """Whether paragraph ``i``, contained in ``k``, is a pull quote from it: direct
-    speech, a sentence (editors cut a quote's tail), or most of one sentence of ``k``.
-    A headline inside a list of links is none of these."""
+def _lifted(doc: Doc, i: int, k: int, jaccard: float, settings: Settings, shingler: Shingler) -> bool:
+    """Whether paragraph ``i``, contained in ``k`` with this Jaccard, is a pull quote
+    from it: a small part of ``k`` that is direct speech, a sentence (editors cut a
+    quote's tail), or most of one sentence of ``k``; or a larger part that repeats,
+    in quotes, what someone says in quotes in ``k`` (a writer's own sentence set in
+    quotes beside it is a display quote, and the text has it). A headline inside a
+    list of links is none of these."""
     text = doc.text_of(i)
+    if jaccard >= MIN_CONTAINED_JACCARD:
+        return jaccard < MAX_QUOTE_JACCARD and bool(_QUOTED.match(text)) \
+            and _speech_in(doc, i, k, settings, shingler)
     if _QUOTED.match(text) or _SENTENCE_END.search(text):
         return True
     for start, end in doc.sentences(k):
@@ -264,6 +278,15 @@ def _lifted(doc: Doc, i: int, k: int, settings: Settings, shingler: Shingler) ->
         if len(sentence) and contained(sentence, doc.shingles[i]) >= LIFTED_SHARE:
             return True
     return False
+
+
+def _speech_in(doc: Doc, i: int, k: int, settings: Settings, shingler: Shingler) -> bool:
+    """Whether paragraph ``i`` is contained in the quoted speech of paragraph ``k``."""
+    quoted = [m.group(1) for m in _SPEECH.finditer(doc.text_of(k))]
+    if not quoted:
+        return False
+    speech = shingler.from_units(shingler.units(normalize(" ".join(quoted))))
+    return contained(doc.shingles[i], speech) >= settings.containment
 
 
 def _remove_runs(doc: Doc, settings: Settings, removed: dict[int, Edit], coverage: _Coverage) -> None:
@@ -305,8 +328,8 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
                   if i not in removed and i not in templates and doc.eligible(i, settings)]
     for i in sorted(candidates, key=lambda i: _preference(doc, i, keep), reverse=True):
         spans = doc.sentences(i)
-        if len(spans) < 2:
-            continue
+        if len(spans) < 2 or _EMBED.search(doc.text_of(i)):
+            continue  # an embedded post is quoted whole, even where it repeats the text
         quotes = _pull_quotes(doc, i, coverage)
         alive = list(range(len(spans)))
         for k in reversed(range(len(spans))):
@@ -364,6 +387,73 @@ def _doubled_spans(doc: Doc, settings: Settings, removed: dict[int, Edit], templ
                               removed=doc.article.text[cut_from:cut_to],
                               kept=body[tokens[start].start():tokens[first_copy - 1].end()]))
     return edits
+
+
+def _pasted_spans(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
+                  edits_so_far: list[Edit]) -> list[Edit]:
+    """A run of words pasted into the middle of two paragraphs: a hover card's
+    headlines injected after a linked name ("Rep. Ilhan Omar Ilhan Omar Hillicon
+    Valley: Progressives oppose ... | Senators call for ... MORE (D-Minn.)"). The
+    copy in the later paragraph goes when, in both places, the run is at least
+    twice ``min_words`` words, the paragraph has ``min_words`` more, and the run is
+    glued, with no punctuation between, to the word before it and to a capitalised
+    word after it. A sentence or clause quoted twice starts or ends at punctuation
+    or in lower case, or is nearly all of a pull quote, and stays."""
+    size = 2 * settings.min_words
+    touched = {e.paragraph for e in edits_so_far}
+    candidates = [i for i, p in enumerate(doc.paragraphs)
+                  if i not in removed and i not in templates and i not in touched
+                  and p.kind == "prose" and doc.nwords[i] >= size]
+    tokens = {i: list(_TOKEN.finditer(doc.text_of(i))) for i in candidates}
+    keys = {i: [normalize(t.group()) for t in tokens[i]] for i in candidates}
+    first_seen: dict[tuple[str, ...], tuple[int, int]] = {}
+    edits = []
+    for i in candidates:
+        at = 0
+        while at + size <= len(keys[i]):
+            gram = tuple(keys[i][at:at + size])
+            j, start = first_seen.setdefault(gram, (i, at))
+            length = 0
+            limit = at if j == i else len(keys[j])  # a copy in the same paragraph ends before this one
+            maximal = not (at and start and keys[i][at - 1] == keys[j][start - 1])
+            while maximal and at + length < len(keys[i]) and start + length < limit \
+                    and keys[i][at + length] == keys[j][start + length]:
+                length += 1
+            if length >= size and _mid_sentence(doc.text_of(j), tokens[j], start, length, settings.min_words) \
+                    and _mid_sentence(doc.text_of(i), tokens[i], at, length, settings.min_words):
+                p = doc.paragraphs[i]
+                glued = _glued_start(tokens[j], start, tokens[i], at)
+                cut_from = p.start + tokens[i][at - 1 - glued].end()
+                cut_to = p.start + tokens[i][at + length - 1].end()
+                edits.append(Edit("span", cut_from, cut_to, i, reason="pasted", kept_paragraph=j,
+                                  removed=doc.article.text[cut_from:cut_to],
+                                  kept=doc.text_of(j)[tokens[j][start].start():tokens[j][start + length - 1].end()]))
+                at += length
+                continue
+            at += 1
+    return edits
+
+
+def _glued_start(kept: list[re.Match[str]], start: int, copy: list[re.Match[str]], at: int) -> int:
+    """1 when the word before the copy is the tail of the word before the kept run
+    ("OmarHillicon" and "Hillicon": the run's first word, glued to a name)."""
+    if start and at > 1 and kept[start - 1].group() != copy[at - 1].group() \
+            and kept[start - 1].group().endswith(copy[at - 1].group()) and copy[at - 1].group()[0].isupper():
+        return 1
+    return 0
+
+
+def _mid_sentence(text: str, tokens: list[re.Match[str]], start: int, length: int, min_words: int) -> bool:
+    """Whether ``tokens[start:start+length]`` leaves ``min_words`` other words in its
+    paragraph, starts with a capital and runs on, with nothing but spaces, from the
+    word before it into a capitalised word after it (the next headline)."""
+    end = start + length
+    if start == 0 or end >= len(tokens) or len(tokens) - length < min_words:
+        return False
+    before = text[tokens[start - 1].end():tokens[start].start()]
+    after = text[tokens[end - 1].end():tokens[end].start()]
+    return not before.strip() and not after.strip() \
+        and tokens[start].group()[0].isupper() and tokens[end].group()[0].isupper()
 
 
 def _tandem_repeats(keys: list[str], min_period: int) -> list[tuple[int, int, int]]:

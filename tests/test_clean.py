@@ -122,6 +122,33 @@ def test_a_truncated_unquoted_pull_quote_stays() -> None:
     assert clean_text(text) == text
 
 
+SPEECH = ("“In some people who meet proteins from bird droppings or dust from the feathers of their pillows, "
+          "their immune system behaves in an exaggerated fashion, think of a fire alarm that never stops,” "
+          "the doctor told a reporter by email.")
+OWN_WORDS = ("Excessive force has accelerated and magnified these protests, turning a rejection of one bill "
+             "into a movement, and persuading a large section of the population that they should support it. "
+             "The withdrawal came late.")
+
+
+@pytest.mark.parametrize("quote, source, stays", [
+    ("“Their immune system behaves in an exaggerated fashion, think of a fire alarm that never stops”", SPEECH, True),
+    ("‘Excessive force has accelerated and magnified these protests, turning a rejection of one bill into a movement.’",
+     OWN_WORDS, False),
+])
+def test_a_quote_of_most_of_a_short_paragraph_stays_only_as_speech(quote: str, source: str, stays: bool) -> None:
+    text = "\n".join([P0, quote, P1, source, P2])
+    assert paragraphs(clean_text(text)) == ([P0, quote, P1, source, P2] if stays else [P0, P1, source, P2])
+
+
+def test_an_embedded_post_is_kept_whole_where_it_repeats_the_text() -> None:
+    letter = "“Who are we as a nation if we respond to threats of political retribution with retribution?” she wrote."
+    post = ("Who are we as a nation if we respond to threats of political retribution with retribution? "
+            "pic.twitter.com/s96jjh8AlD — Rep. Ilhan Omar (@Ilhan) November 19, 2019")
+    text = "\n".join([P0, letter, P1, post])
+    assert clean_text(text) == text
+    assert clean_text(text.replace(" (@Ilhan) November 19, 2019", "")) != text.replace(" (@Ilhan) November 19, 2019", "")
+
+
 def test_a_headline_repeated_from_a_list_of_links_goes() -> None:
     headline = "Old photo sparks wild conspiracy theories about the young climate activist"
     popular = (f"Most popular 1 {headline} 2 Aides allegedly left their successors notes saying they will fail "
@@ -171,6 +198,32 @@ def test_text_doubled_inside_a_sentence_of_a_longer_paragraph_is_undoubled() -> 
     after = "They walked for ten days in four cities and soaked every coat."
     text = "\n".join([P0, f"{before} {title} {title}. {after}", P1])
     assert paragraphs(clean_text(text)) == [P0, f"{before} {title}. {after}", P1]
+
+
+HOVER = ("Hillicon Valley: Progressives oppose funding bill over surveillance authority | Senators call "
+         "for 5G security coordinator | Facebook gets questions over location tracking | Louisiana hit by ransomware attack")
+
+
+def test_headlines_pasted_mid_sentence_after_a_name_go_from_the_second_place() -> None:
+    first = (f"A man pleaded guilty to threatening Rep. Ilhan OmarIlhan Omar{HOVER} Progressives oppose spending "
+             "stopgap measure MORE (D-Minn.), the office announced on Monday.")
+    second = (f"Rep. Alexandria Ocasio-CortezAlexandria Ocasio-CortezSanders doubles down, few follow suit {HOVER} "
+              "Overnight Energy: Mark Ruffalo pushes Congress MORE (D-N.Y.) linked the incident to a host's comments.")
+    text = "\n".join([first, P0, second, P1])
+    cleaned = paragraphs(clean_text(text))
+    assert cleaned[:2] == [first, P0] and cleaned[3] == P1
+    assert cleaned[2] == second.replace(f" {HOVER}", "")
+
+
+def test_a_clause_repeated_in_two_paragraphs_stays() -> None:
+    clause = "The Dragon Waiting and written a sequence of five books based in that world with that power he would have been"
+    first = f"“Had he taken {clause} George Martin.” — Neil Gaiman, in a letter written for the reissue of the novels"
+    second = (f"As Gaiman put it, “Had he taken {clause} George R.R. Martin.” Ford opted instead to write two "
+              "Star Trek novels and a riff on espionage thrillers.")
+    said = f"His agent said in an interview last spring that the series {clause.lower()} famous, and meant it."
+    wrote = f"Her editor wrote to the publisher in the autumn that the series {clause.lower()} rich, and was ignored."
+    for text in ("\n".join([first, P0, second, P1]), "\n".join([said, P0, wrote, P1])):
+        assert clean_text(text) == text
 
 
 def test_a_phrase_pasted_many_times_is_kept_once_but_a_refrain_said_twice_stays() -> None:
