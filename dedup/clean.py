@@ -52,6 +52,7 @@ MAX_QUOTE_JACCARD = 0.5
 MAX_ROUNDS = 4
 MIN_SENTENCE_WORDS = 10
 MIN_REFRAIN_WORDS = 3
+_Tokens = dict[int, tuple[list[re.Match[str]], list[str]]]
 
 
 @dataclass(frozen=True)
@@ -216,8 +217,9 @@ def _once(doc: Doc, settings: Settings, keep: str, fix_joins: bool,
 
     _remove_runs(doc, settings, removed, coverage)
     sentence_edits = _remove_sentences(doc, settings, removed, templates, coverage, shingler, keep)
-    sentence_edits += _doubled_spans(doc, settings, removed, templates, sentence_edits)
-    sentence_edits += _pasted_spans(doc, settings, removed, templates, sentence_edits)
+    tokens: _Tokens = {}
+    sentence_edits += _doubled_spans(doc, settings, removed, templates, sentence_edits, tokens)
+    sentence_edits += _pasted_spans(doc, settings, removed, templates, sentence_edits, tokens)
     moves = _moves(doc, removed) if keep == "longest" else {}
     joins = _joins(doc, removed, sentence_edits) if fix_joins else []
     edits = sorted([*removed.values(), *sentence_edits, *joins, *moves.values()],
@@ -358,8 +360,17 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
     return edits
 
 
+def _tokens(doc: Doc, i: int, memo: _Tokens) -> tuple[list[re.Match[str]], list[str]]:
+    """Paragraph ``i``'s words, with their offsets, and case-folded: a doubled or
+    pasted copy repeats the same bytes."""
+    if i not in memo:
+        found = list(_TOKEN.finditer(doc.text_of(i)))
+        memo[i] = (found, [t.group().casefold() for t in found])
+    return memo[i]
+
+
 def _doubled_spans(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
-                   sentence_edits: list[Edit]) -> list[Edit]:
+                   sentence_edits: list[Edit], memo: _Tokens) -> list[Edit]:
     """Text doubled inside one paragraph ("The best TV deals of 2019 The best TV deals
     of 2019": a link's title glued to its alt text): the copies after the first go.
     Only copies of at least twice ``min_words`` words, or a phrase of three or more
@@ -372,8 +383,7 @@ def _doubled_spans(doc: Doc, settings: Settings, removed: dict[int, Edit], templ
                 or doc.nwords[i] < 2 * settings.min_words:
             continue
         body = doc.text_of(i)
-        tokens = list(_TOKEN.finditer(body))
-        keys = [normalize(t.group()) for t in tokens]
+        tokens, keys = _tokens(doc, i, memo)
         for start, period, copies in _tandem_repeats(keys, MIN_REFRAIN_WORDS):
             if period < 2 * settings.min_words and (copies < 3 or period * (copies - 1) < 2 * settings.min_words):
                 continue
@@ -390,7 +400,7 @@ def _doubled_spans(doc: Doc, settings: Settings, removed: dict[int, Edit], templ
 
 
 def _pasted_spans(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
-                  edits_so_far: list[Edit]) -> list[Edit]:
+                  edits_so_far: list[Edit], memo: _Tokens) -> list[Edit]:
     """A run of words pasted into the middle of two paragraphs: a hover card's
     headlines injected after a linked name ("Rep. Ilhan Omar Ilhan Omar Hillicon
     Valley: Progressives oppose ... | Senators call for ... MORE (D-Minn.)"). The
@@ -404,8 +414,8 @@ def _pasted_spans(doc: Doc, settings: Settings, removed: dict[int, Edit], templa
     candidates = [i for i, p in enumerate(doc.paragraphs)
                   if i not in removed and i not in templates and i not in touched
                   and p.kind == "prose" and doc.nwords[i] >= size]
-    tokens = {i: list(_TOKEN.finditer(doc.text_of(i))) for i in candidates}
-    keys = {i: [normalize(t.group()) for t in tokens[i]] for i in candidates}
+    tokens = {i: _tokens(doc, i, memo)[0] for i in candidates}
+    keys = {i: _tokens(doc, i, memo)[1] for i in candidates}
     first_seen: dict[tuple[str, ...], tuple[int, int]] = {}
     edits = []
     for i in candidates:
