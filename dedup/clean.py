@@ -26,13 +26,13 @@ from .joins import join_points
 from .normalize import normalize, words
 from .settings import Settings
 from .shingle import Shingler
+from .spans import Run, Words, doubled_runs, pasted_runs
 from .template import TRAILER, data_lines, same_words, template_paragraphs
 from .within import shared_shingles
 
 EditKind = Literal["paragraph", "sentence", "span", "join", "moved"]
 _DIGIT = re.compile(r"\d")
 _NONE = np.zeros(0, dtype=np.uint32)
-_TOKEN = re.compile(r"\w+")
 # A full stop, ! or ? at the end, perhaps inside closing quotes, but not an ellipsis.
 _SENTENCE_END = re.compile("(?<!\\.)[.!?][\"'\u201d\u2019)\\]]*\\s*$")
 _QUOTED = re.compile("\\s*[\"\u201c\u201e\u00ab\u2018']")
@@ -52,7 +52,6 @@ MAX_QUOTE_JACCARD = 0.5
 MAX_ROUNDS = 4
 MIN_SENTENCE_WORDS = 10
 MIN_REFRAIN_WORDS = 3
-_Tokens = dict[int, tuple[list[re.Match[str]], list[str]]]
 
 
 @dataclass(frozen=True)
@@ -217,9 +216,7 @@ def _once(doc: Doc, settings: Settings, keep: str, fix_joins: bool,
 
     _remove_runs(doc, settings, removed, coverage)
     sentence_edits = _remove_sentences(doc, settings, removed, templates, coverage, shingler, keep)
-    tokens: _Tokens = {}
-    sentence_edits += _doubled_spans(doc, settings, removed, templates, sentence_edits, tokens)
-    sentence_edits += _pasted_spans(doc, settings, removed, templates, sentence_edits, tokens)
+    sentence_edits += _span_edits(doc, settings, removed, templates, sentence_edits)
     moves = _moves(doc, removed) if keep == "longest" else {}
     joins = _joins(doc, removed, sentence_edits) if fix_joins else []
     edits = sorted([*removed.values(), *sentence_edits, *joins, *moves.values()],
@@ -360,140 +357,31 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
     return edits
 
 
-def _tokens(doc: Doc, i: int, memo: _Tokens) -> tuple[list[re.Match[str]], list[str]]:
-    """Paragraph ``i``'s words, with their offsets, and case-folded: a doubled or
-    pasted copy repeats the same bytes."""
-    if i not in memo:
-        found = list(_TOKEN.finditer(doc.text_of(i)))
-        memo[i] = (found, [t.group().casefold() for t in found])
-    return memo[i]
+def _span_edits(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
+                sentence_edits: list[Edit]) -> list[Edit]:
+    """Copies of text doubled inside a paragraph, then of runs pasted into two, in
+    the prose paragraphs kept whole so far (see :mod:`dedup.spans`)."""
+    edits: list[Edit] = []
+    words: dict[int, Words] = {}
 
+    def kept_whole() -> dict[int, Words]:
+        touched = {e.paragraph for e in [*sentence_edits, *edits]}
+        return {i: words.setdefault(i, Words.of(doc.text_of(i))) for i, p in enumerate(doc.paragraphs)
+                if i not in removed and i not in templates and i not in touched
+                and p.kind == "prose" and doc.nwords[i] >= 2 * settings.min_words}
 
-def _doubled_spans(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
-                   sentence_edits: list[Edit], memo: _Tokens) -> list[Edit]:
-    """Text doubled inside one paragraph ("The best TV deals of 2019 The best TV deals
-    of 2019": a link's title glued to its alt text): the copies after the first go.
-    Only copies of at least twice ``min_words`` words, or a phrase of three or more
-    words repeated three or more times ("Created with Sketch." after every icon) over
-    as many words: a short phrase said twice may be emphasis or a refrain."""
-    touched = {e.paragraph for e in sentence_edits}
-    edits = []
-    for i, p in enumerate(doc.paragraphs):
-        if i in removed or i in templates or i in touched or p.kind != "prose" \
-                or doc.nwords[i] < 2 * settings.min_words:
-            continue
-        body = doc.text_of(i)
-        tokens, keys = _tokens(doc, i, memo)
-        for start, period, copies in _tandem_repeats(keys, MIN_REFRAIN_WORDS):
-            if period < 2 * settings.min_words and (copies < 3 or period * (copies - 1) < 2 * settings.min_words):
-                continue
-            first_copy = start + period
-            end_copy = start + period * copies
-            # From the end of the first copy to the end of the last: the punctuation
-            # after the last copy stays, and so does the space before what follows.
-            cut_from = p.start + tokens[first_copy - 1].end()
-            cut_to = p.start + tokens[end_copy - 1].end()
-            edits.append(Edit("span", cut_from, cut_to, i, reason="doubled", kept_paragraph=i,
-                              removed=doc.article.text[cut_from:cut_to],
-                              kept=body[tokens[start].start():tokens[first_copy - 1].end()]))
+    for i, paragraph_words in kept_whole().items():
+        edits += [_span_edit(doc, run, "doubled")
+                  for run in doubled_runs(i, paragraph_words, settings.min_words, MIN_REFRAIN_WORDS)]
+    edits += [_span_edit(doc, run, "pasted") for run in pasted_runs(kept_whole(), settings.min_words)]
     return edits
 
 
-def _pasted_spans(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
-                  edits_so_far: list[Edit], memo: _Tokens) -> list[Edit]:
-    """A run of words pasted into the middle of two paragraphs: a hover card's
-    headlines injected after a linked name ("Rep. Ilhan Omar Ilhan Omar Hillicon
-    Valley: Progressives oppose ... | Senators call for ... MORE (D-Minn.)"). The
-    copy in the later paragraph goes when, in both places, the run is at least
-    twice ``min_words`` words, the paragraph has ``min_words`` more, and the run is
-    glued, with no punctuation between, to the word before it and to a capitalised
-    word after it. A sentence or clause quoted twice starts or ends at punctuation
-    or in lower case, or is nearly all of a pull quote, and stays."""
-    size = 2 * settings.min_words
-    touched = {e.paragraph for e in edits_so_far}
-    candidates = [i for i, p in enumerate(doc.paragraphs)
-                  if i not in removed and i not in templates and i not in touched
-                  and p.kind == "prose" and doc.nwords[i] >= size]
-    tokens = {i: _tokens(doc, i, memo)[0] for i in candidates}
-    keys = {i: _tokens(doc, i, memo)[1] for i in candidates}
-    first_seen: dict[tuple[str, ...], tuple[int, int]] = {}
-    edits = []
-    for i in candidates:
-        at = 0
-        while at + size <= len(keys[i]):
-            gram = tuple(keys[i][at:at + size])
-            j, start = first_seen.setdefault(gram, (i, at))
-            length = 0
-            limit = at if j == i else len(keys[j])  # a copy in the same paragraph ends before this one
-            maximal = not (at and start and keys[i][at - 1] == keys[j][start - 1])
-            while maximal and at + length < len(keys[i]) and start + length < limit \
-                    and keys[i][at + length] == keys[j][start + length]:
-                length += 1
-            if length >= size and _mid_sentence(doc.text_of(j), tokens[j], start, length, settings.min_words) \
-                    and _mid_sentence(doc.text_of(i), tokens[i], at, length, settings.min_words):
-                p = doc.paragraphs[i]
-                glued = _glued_start(tokens[j], start, tokens[i], at)
-                cut_from = p.start + tokens[i][at - 1 - glued].end()
-                cut_to = p.start + tokens[i][at + length - 1].end()
-                edits.append(Edit("span", cut_from, cut_to, i, reason="pasted", kept_paragraph=j,
-                                  removed=doc.article.text[cut_from:cut_to],
-                                  kept=doc.text_of(j)[tokens[j][start].start():tokens[j][start + length - 1].end()]))
-                at += length
-                continue
-            at += 1
-    return edits
-
-
-def _glued_start(kept: list[re.Match[str]], start: int, copy: list[re.Match[str]], at: int) -> int:
-    """1 when the word before the copy is the tail of the word before the kept run
-    ("OmarHillicon" and "Hillicon": the run's first word, glued to a name)."""
-    if start and at > 1 and kept[start - 1].group() != copy[at - 1].group() \
-            and kept[start - 1].group().endswith(copy[at - 1].group()) and copy[at - 1].group()[0].isupper():
-        return 1
-    return 0
-
-
-def _mid_sentence(text: str, tokens: list[re.Match[str]], start: int, length: int, min_words: int) -> bool:
-    """Whether ``tokens[start:start+length]`` leaves ``min_words`` other words in its
-    paragraph, starts with a capital and runs on, with nothing but spaces, from the
-    word before it into a capitalised word after it (the next headline)."""
-    end = start + length
-    if start == 0 or end >= len(tokens) or len(tokens) - length < min_words:
-        return False
-    before = text[tokens[start - 1].end():tokens[start].start()]
-    after = text[tokens[end - 1].end():tokens[end].start()]
-    return not before.strip() and not after.strip() \
-        and tokens[start].group()[0].isupper() and tokens[end].group()[0].isupper()
-
-
-def _tandem_repeats(keys: list[str], min_period: int) -> list[tuple[int, int, int]]:
-    """Non-overlapping ``(start, period, copies)``: ``keys[start:start+period]`` repeated
-    ``copies`` times back to back, for periods of at least ``min_period`` tokens."""
-    found: list[tuple[int, int, int]] = []
-    positions: dict[tuple[str, ...], list[int]] = {}
-    for at in range(len(keys) - min_period + 1):
-        positions.setdefault(tuple(keys[at:at + min_period]), []).append(at)
-    position = 0
-    while position < len(keys):
-        gram = tuple(keys[position:position + min_period])
-        best: tuple[int, int, int] | None = None
-        for later in positions.get(gram, ()):
-            period = later - position
-            if period < min_period or position + 2 * period > len(keys):
-                continue
-            if keys[position:position + period] == keys[later:later + period]:
-                copies = 2
-                while keys[position:position + period] == keys[position + copies * period:
-                                                                position + (copies + 1) * period]:
-                    copies += 1
-                best = (position, period, copies)
-                break
-        if best is None:
-            position += 1
-            continue
-        found.append(best)
-        position = best[0] + best[1] * best[2]
-    return found
+def _span_edit(doc: Doc, run: Run, reason: str) -> Edit:
+    start = doc.paragraphs[run.paragraph].start
+    return Edit("span", start + run.cut_from, start + run.cut_to, run.paragraph, reason=reason,
+                kept_paragraph=run.kept_paragraph, kept=run.kept,
+                removed=doc.article.text[start + run.cut_from:start + run.cut_to])
 
 
 def _pull_quotes(doc: Doc, i: int, coverage: _Coverage) -> list[int]:

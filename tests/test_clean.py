@@ -215,6 +215,13 @@ def test_headlines_pasted_mid_sentence_after_a_name_go_from_the_second_place() -
     assert cleaned[2] == second.replace(f" {HOVER}", "")
 
 
+def test_headlines_pasted_twice_into_one_paragraph_go_from_the_second_place() -> None:
+    first = f"A man pleaded guilty to threatening Rep. Ilhan Omar{HOVER} Progressives oppose stopgap MORE (D-Minn.)."
+    second = f"Rep. Alexandria Ocasio-Cortez{HOVER} Overnight Energy: Ruffalo pushes Congress MORE (D-N.Y.) spoke."
+    text = "\n".join([P0, f"{first} {P1} {second}", P2])
+    assert paragraphs(clean_text(text)) == [P0, f"{first} {P1} {second.replace(HOVER, '')}", P2]
+
+
 def test_a_clause_repeated_in_two_paragraphs_stays() -> None:
     clause = "The Dragon Waiting and written a sequence of five books based in that world with that power he would have been"
     first = f"“Had he taken {clause} George Martin.” — Neil Gaiman, in a letter written for the reissue of the novels"

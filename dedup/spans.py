@@ -1,0 +1,166 @@
+"""Runs of words repeated inside paragraphs: doubled in place, or pasted into two.
+
+Pure: paragraph texts in, the runs to cut out (offsets into each paragraph's text);
+the canonicaliser turns them into edits. Words are compared case-folded, since a
+doubled or pasted copy repeats the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Words:
+    """A paragraph's text, its words with their offsets, and their case-folded keys."""
+
+    text: str
+    tokens: list[re.Match[str]]
+    keys: list[str]
+
+    @classmethod
+    def of(cls, text: str) -> Words:
+        tokens = list(_TOKEN.finditer(text))
+        return cls(text, tokens, [t.group().casefold() for t in tokens])
+
+    def between(self, first: int, last: int) -> str:
+        """The text from word ``first`` to the end of word ``last``."""
+        return self.text[self.tokens[first].start():self.tokens[last].end()]
+
+
+@dataclass(frozen=True)
+class Run:
+    """A copy to cut, ``cut_from:cut_to`` in paragraph ``paragraph``'s text, and the
+    kept copy it repeats."""
+
+    paragraph: int
+    cut_from: int
+    cut_to: int
+    kept_paragraph: int
+    kept: str
+
+
+def doubled_runs(paragraph: int, words: Words, min_words: int, min_refrain: int) -> list[Run]:
+    """Text doubled in place ("The best TV deals of 2019 The best TV deals of 2019": a
+    link's title glued to its alt text): copies of at least twice ``min_words`` words,
+    or a phrase of ``min_refrain`` or more words repeated three or more times over as
+    many words ("Created with Sketch." after every icon). A short phrase said twice
+    may be emphasis or a refrain and stays."""
+    runs = []
+    for start, period, copies in tandem_repeats(words.keys, min_refrain):
+        if period < 2 * min_words and (copies < 3 or period * (copies - 1) < 2 * min_words):
+            continue
+        first_copy = start + period
+        # From the end of the first copy to the end of the last: the punctuation after
+        # the last copy stays, and so does the space before what follows.
+        runs.append(Run(paragraph, words.tokens[first_copy - 1].end(),
+                        words.tokens[start + period * copies - 1].end(),
+                        paragraph, words.between(start, first_copy - 1)))
+    return runs
+
+
+def pasted_runs(paragraphs: dict[int, Words], min_words: int) -> list[Run]:
+    """Runs of words pasted into the middle of two paragraphs, or twice into one: a
+    hover card's headlines injected after a linked name ("Rep. Ilhan Omar Ilhan Omar
+    Hillicon Valley: Progressives oppose ... | Senators call for ... MORE"). The
+    later copy goes when, in both places, the run is at least twice ``min_words``
+    words, its paragraph has ``min_words`` more, and the run is glued, with no
+    punctuation between, to the word before it and to a capitalised word after it.
+    A sentence or clause quoted twice starts or ends at punctuation or in lower
+    case, or is nearly all of a pull quote, and stays.
+
+    ``paragraphs`` are searched in the order given; earlier ones hold the kept copies.
+    """
+    size = 2 * min_words
+    first_seen: dict[tuple[str, ...], tuple[int, int]] = {}
+    runs = []
+    for i, words in paragraphs.items():
+        keys, at = words.keys, 0
+        while at + size <= len(keys):
+            j, start = first_seen.setdefault(tuple(keys[at:at + size]), (i, at))
+            kept = paragraphs[j]
+            length = _common_length(kept.keys, start, keys, at, limit=at if j == i else len(kept.keys))
+            if length >= size and _mid_sentence(kept, start, length, min_words) \
+                    and _mid_sentence(words, at, length, min_words):
+                runs.append(Run(i, _cut_start(kept, start, words, at), words.tokens[at + length - 1].end(),
+                                j, kept.between(start, start + length - 1)))
+                at += length
+                continue
+            at += 1
+    return runs
+
+
+def _common_length(kept: list[str], start: int, copy: list[str], at: int, limit: int) -> int:
+    """How many words from ``copy[at]`` on repeat ``kept[start:limit]``; 0 unless the
+    run cannot start earlier (it is then part of a longer one, tried already)."""
+    if at and start and copy[at - 1] == kept[start - 1]:
+        return 0
+    length = 0
+    while at + length < len(copy) and start + length < limit and copy[at + length] == kept[start + length]:
+        length += 1
+    return length
+
+
+def _cut_start(kept: Words, start: int, copy: Words, at: int) -> int:
+    """Where the copy's cut begins: after the word before it, or earlier when the run
+    starts with a word glued to the words before both copies ("Ilhan OmarHillicon
+    Valley" and "follow suit Hillicon Valley": "Hillicon" goes too)."""
+    before_kept, before_copy = kept.tokens[start - 1].group(), copy.tokens[at - 1].group()
+    common = os.path.commonprefix([before_kept[::-1], before_copy[::-1]])[::-1]
+    if not common[:1].isupper() or not all(_camel_joint(word, common) for word in (before_kept, before_copy)):
+        return copy.tokens[at - 1].end()
+    if common == before_copy:
+        return copy.tokens[at - 2].end() if at > 1 else copy.tokens[at - 1].start()
+    return copy.tokens[at - 1].end() - len(common)
+
+
+def _camel_joint(word: str, tail: str) -> bool:
+    """Whether ``tail`` is all of ``word`` or glued to a lower-case letter in it."""
+    return word == tail or word[-len(tail) - 1].islower()
+
+
+def _mid_sentence(words: Words, start: int, length: int, min_words: int) -> bool:
+    """Whether words ``start:start+length`` leave ``min_words`` others in the
+    paragraph, start with a capital and run on, with nothing but spaces, from the word
+    before them into a capitalised word after them (the next headline)."""
+    tokens, end = words.tokens, start + length
+    if start == 0 or end >= len(tokens) or len(tokens) - length < min_words:
+        return False
+    before = words.text[tokens[start - 1].end():tokens[start].start()]
+    after = words.text[tokens[end - 1].end():tokens[end].start()]
+    return not before.strip() and not after.strip() \
+        and tokens[start].group()[0].isupper() and tokens[end].group()[0].isupper()
+
+
+def tandem_repeats(keys: list[str], min_period: int) -> list[tuple[int, int, int]]:
+    """Non-overlapping ``(start, period, copies)``: ``keys[start:start+period]`` repeated
+    ``copies`` times back to back, for periods of at least ``min_period`` tokens."""
+    found: list[tuple[int, int, int]] = []
+    positions: dict[tuple[str, ...], list[int]] = {}
+    for at in range(len(keys) - min_period + 1):
+        positions.setdefault(tuple(keys[at:at + min_period]), []).append(at)
+    position = 0
+    while position < len(keys):
+        gram = tuple(keys[position:position + min_period])
+        best: tuple[int, int, int] | None = None
+        for later in positions.get(gram, ()):
+            period = later - position
+            if period < min_period or position + 2 * period > len(keys):
+                continue
+            if keys[position:position + period] == keys[later:later + period]:
+                copies = 2
+                while keys[position:position + period] == keys[position + copies * period:
+                                                                position + (copies + 1) * period]:
+                    copies += 1
+                best = (position, period, copies)
+                break
+        if best is None:
+            position += 1
+            continue
+        found.append(best)
+        position = best[0] + best[1] * best[2]
+    return found
