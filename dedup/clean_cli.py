@@ -49,8 +49,9 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
     """Write the canonical version of the articles in PATHS.
 
     Removes repeated paragraphs, repeated sentences inside otherwise new
-    paragraphs, pasted runs and text doubled inside a paragraph, keeping
-    everything that is not said elsewhere in the kept text. With --scope across
+    paragraphs, pasted runs of paragraphs, text doubled inside a paragraph and
+    headlines pasted into the middle of two sentences, keeping everything that
+    is not said elsewhere in the kept text. With --scope across
     (or all), a JSON lines record that duplicates a kept record is dropped.
     Files are replaced atomically, and only when their content changes.
 
