@@ -46,21 +46,32 @@ class Run:
 
 def doubled_runs(paragraph: int, words: Words, min_words: int, min_refrain: int) -> list[Run]:
     """Text doubled in place ("The best TV deals of 2019 The best TV deals of 2019": a
-    link's title glued to its alt text): copies of at least twice ``min_words`` words,
-    or a phrase of ``min_refrain`` or more words repeated three or more times over as
-    many words ("Created with Sketch." after every icon). A short phrase said twice
-    may be emphasis or a refrain and stays."""
+    link's title glued to its alt text): copies of at least twice ``min_words`` words;
+    of ``min_words`` or more when the second copy starts with a capital straight
+    after the first, with no punctuation between (a title twice, not "... what the
+    purpose of the dossier was. The purpose of the dossier was ..."); or a phrase of
+    ``min_refrain`` or more words repeated three or more times over twice
+    ``min_words`` words ("Created with Sketch." after every icon). A short phrase
+    said twice may be emphasis or a refrain and stays."""
     runs = []
     for start, period, copies in tandem_repeats(words.keys, min_refrain):
-        if period < 2 * min_words and (copies < 3 or period * (copies - 1) < 2 * min_words):
-            continue
         first_copy = start + period
+        if period < 2 * min_words and not (copies >= 3 and period * (copies - 1) >= 2 * min_words) \
+                and not (period >= min_words and _title_twice(words, first_copy)):
+            continue
         # From the end of the first copy to the end of the last: the punctuation after
         # the last copy stays, and so does the space before what follows.
         runs.append(Run(paragraph, words.tokens[first_copy - 1].end(),
                         words.tokens[start + period * copies - 1].end(),
                         paragraph, words.between(start, first_copy - 1)))
     return runs
+
+
+def _title_twice(words: Words, second: int) -> bool:
+    """Whether the copy starting at word ``second`` is glued to the one before it:
+    only spaces between, and a capital to start."""
+    gap = words.text[words.tokens[second - 1].end():words.tokens[second].start()]
+    return not gap.strip() and words.tokens[second].group()[0].isupper()
 
 
 def pasted_runs(paragraphs: dict[int, Words], min_words: int) -> list[Run]:

@@ -233,6 +233,14 @@ def test_a_clause_repeated_in_two_paragraphs_stays() -> None:
         assert clean_text(text) == text
 
 
+def test_a_short_title_glued_to_itself_is_undoubled_but_a_phrase_taken_up_again_stays() -> None:
+    title = "The best Black Friday TV deals of 2019"
+    taken_up = ("He said one has to remember what the purpose of the dossier was. "
+                "The purpose of the dossier was to persuade the British of the threat.")
+    text = "\n".join([P0, f"{title} {title}", taken_up, P1])
+    assert paragraphs(clean_text(text)) == [P0, title, taken_up, P1]
+
+
 def test_a_phrase_pasted_many_times_is_kept_once_but_a_refrain_said_twice_stays() -> None:
     icons = "Share this story now. " + " ".join(["Created with Sketch."] * 6)
     shout = "They shouted we got her, we got her as the officers carried the girl to the waiting car."
