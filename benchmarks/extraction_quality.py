@@ -11,6 +11,9 @@ lacks (navigation) keeps one copy, since removing boilerplate is not this tool's
 * content lost   = sum(max(0, target - out)) / sum(target)
 * gold repeats removed = lines repeated in the gold body of which the output keeps
   fewer copies than the input had (up to the gold's count)
+* lost of the gold = content lost counted over the 8-grams the gold body has: the
+  article text itself, without the 8-grams of text the gold lacks that a cut inside
+  a line destroys (the junction of "Title Title" undoubled)
 
 ``--bound`` adds an upper estimate: what a cleaner that knew the gold would reach by
 cutting exactly the runs of surplus 8-grams, cheapest first, until content lost
@@ -52,22 +55,26 @@ def line_counts(text: str) -> Counter[str]:
     return Counter(normalize(line) for line in text.splitlines() if normalize(line))
 
 
-def score(inp: str, gold: str, out: str) -> tuple[int, int, int, int, int]:
-    """(excess, excess removed, target, lost, gold repeats removed) for one page."""
+def score(inp: str, gold: str, out: str) -> tuple[int, int, int, int, int, int, int]:
+    """(excess, excess removed, target, lost, gold repeats removed, target in the gold,
+    lost of the gold) for one page."""
     g_in, g_gold, g_out = grams(inp), grams(gold), grams(out)
-    excess = removed = target_total = lost = 0
+    excess = removed = target_total = lost = gold_target = gold_lost = 0
     for gram, count_in in g_in.items():
         target = min(count_in, max(g_gold.get(gram, 0), 1))
         count_out = g_out.get(gram, 0)
         target_total += target
         lost += max(0, target - count_out)
+        if gram in g_gold:
+            gold_target += target
+            gold_lost += max(0, target - count_out)
         if count_in > target:
             excess += count_in - target
             removed += min(count_in - target, count_in - count_out)
     gold_lines, in_lines, out_lines = line_counts(gold), line_counts(inp), line_counts(out)
     repeats_removed = sum(1 for line, g in gold_lines.items() if g > 1
                           and out_lines.get(line, 0) < min(in_lines.get(line, 0), g))
-    return excess, removed, target_total, lost, repeats_removed
+    return excess, removed, target_total, lost, repeats_removed, gold_target, gold_lost
 
 
 Gram = tuple[str, ...]
@@ -150,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     pages = 0
     bound_pages: list[Page] = []
     for extractor_dir in sorted((args.data / "input").iterdir()):
-        row = totals.setdefault(extractor_dir.name, [0, 0, 0, 0, 0])
+        row = totals.setdefault(extractor_dir.name, [0] * 7)
         for path in sorted(extractor_dir.glob("*.txt")):
             gold_path = args.data / "gold" / path.name
             inp = path.read_text(encoding="utf-8")
@@ -168,17 +175,20 @@ def main(argv: list[str] | None = None) -> int:
             if result[3] or result[4]:
                 worst.append((result[3] * 10 + result[4] * 1000, f"{extractor_dir.name}/{path.name}"))
     elapsed = time.perf_counter() - started
-    print(f"{'extractor':<16}{'excess removed':>16}{'content lost':>14}{'gold repeats removed':>22}")
-    grand = [0, 0, 0, 0, 0]
-    for name, row in totals.items():
-        grand = [a + b for a, b in zip(grand, row)]
-        print(f"{name:<16}{_ratio(row[1], row[0]):>16}{_ratio(row[3], row[2], 4):>14}{row[4]:>22}")
-    print(f"{'overall':<16}{_ratio(grand[1], grand[0]):>16}{_ratio(grand[3], grand[2], 4):>14}{grand[4]:>22}")
+    print(f"{'extractor':<16}{'excess removed':>16}{'content lost':>14}{'gold repeats removed':>22}"
+          f"{'lost of the gold':>18}")
+    grand = [sum(column) for column in zip(*totals.values())] or [0] * 7
+    for name, row in [*totals.items(), ("overall", grand)]:
+        print(f"{name:<16}{_ratio(row[1], row[0]):>16}{_ratio(row[3], row[2], 4):>14}{row[4]:>22}"
+              f"{_ratio(row[6], row[5], 4):>18}")
     print(f"{pages} pages in {elapsed:.1f} s")
     for _, name in sorted(worst, reverse=True)[: args.worst]:
         print("  worst:", name)
-    if args.bound and grand[0]:
-        gain = oracle_gain(bound_pages, int(MAX_LOST * grand[2]) - grand[3])
+    budget = int(MAX_LOST * grand[2]) - grand[3]
+    if args.bound and grand[0] and budget <= 0:
+        print(f"bound: content lost is already above {MAX_LOST}: no further cut fits")
+    elif args.bound and grand[0]:
+        gain = oracle_gain(bound_pages, budget)
         print(f"bound: cutting exactly the surplus runs the gold reveals, within content lost "
               f"{MAX_LOST}, reaches excess removed {(grand[1] + gain) / grand[0]:.3f}")
     return 0
