@@ -139,9 +139,13 @@ def _edits_table(outcome: ArticleOutcome, box: Any, table_class: Any) -> Any:
 
 
 def _squash(text: str) -> str:
-    """One line: paragraph breaks shown as ⏎, other whitespace collapsed."""
+    """One line: paragraph breaks shown as ⏎, other whitespace collapsed to one space
+    (kept at the ends: a span cut from a sentence shows the space it took)."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return " ⏎ ".join(" ".join(line.split()) for line in lines)
+    squashed = " ⏎ ".join(" ".join(line.split()) for line in lines)
+    lead = " " if text[:1] in (" ", "\t") and not squashed.startswith(" ") else ""
+    trail = " " if text[-1:] in (" ", "\t") and not squashed.endswith(" ") else ""
+    return lead + squashed + trail
 
 
 def _clip(text: str, limit: int = 400) -> str:

@@ -156,6 +156,16 @@ def test_html_report_is_a_standalone_page(corpus: Path, tmp_path: Path) -> None:
     assert "dirty.txt" in html and "paragraphs removed" in html
 
 
+def test_the_report_shows_a_span_cut_from_a_sentence_with_its_spaces(tmp_path: Path) -> None:
+    title = "The best winter coats for walking the dog in the rain"
+    path = tmp_path / "coats.txt"
+    path.write_text("\n".join([P0, f"Read on. {title} {title} Then decide.", P1]) + "\n", encoding="utf-8")
+    result = CliRunner(env={"COLUMNS": "1000"}).invoke(main, ["clean", "--check", str(path)],
+                                                       catch_exceptions=False)
+    assert "span · doubled" in result.stderr
+    assert f"in the rain {title} Then decide." in result.stderr
+
+
 def test_bad_inputs_are_one_line_each_and_the_rest_is_cleaned(corpus: Path, tmp_path: Path) -> None:
     binary = tmp_path / "photo.txt"
     binary.write_bytes(b"\x89PNG\x00\x00\x00")
