@@ -87,10 +87,11 @@ def surplus_runs(inp: str, gold: str, out: str) -> Page:
     other 8-grams a cut of exactly that run destroys (up to 7 each side that is not
     a line end)."""
     g_in, g_gold, g_out = grams(inp), grams(gold), grams(out)
-    targets = {gram: min(g_in[gram], max(g_gold.get(gram, 0), 1)) for gram in g_out}
+    # Only 8-grams of the input count: the junction of an earlier cut is new text.
+    targets = {gram: min(g_in[gram], max(g_gold.get(gram, 0), 1)) for gram in g_out if gram in g_in}
 
     def surplus(gram: Gram) -> bool:
-        return g_out[gram] > targets[gram]
+        return gram in targets and g_out[gram] > targets[gram]
 
     runs = []
     for line in out.splitlines():
