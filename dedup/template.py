@@ -34,6 +34,9 @@ MAX_TEMPLATE_WORDS = 40
 MIN_TEMPLATE_BLOCKS = 5
 MIN_REPEATED_SHARE = 0.6
 MIN_FIGURE_SHARE = 0.2
+# ... and at least this many: a headline with a year and a count ("7 key questions
+# heading into the 2020 Democratic debate") is prose.
+MIN_FIGURES = 3
 _DIGIT = re.compile(r"\d")
 # A photo credit ("Photo: John Locher, AP", "[File: Reuters]") or an ellipsis that cut
 # the last word ("airport termin...") ends a caption or a teaser: prose, never data.
@@ -46,7 +49,8 @@ TRAILER = re.compile(
 def is_data_line(norm: str) -> bool:
     """Quantities, scores and specs rather than prose: many of the words are figures."""
     tokens = words(norm)
-    return bool(tokens) and sum(1 for t in tokens if _DIGIT.search(t)) >= MIN_FIGURE_SHARE * len(tokens)
+    figures = sum(1 for t in tokens if _DIGIT.search(t))
+    return bool(tokens) and figures >= MIN_FIGURES and figures >= MIN_FIGURE_SHARE * len(tokens)
 
 
 def data_lines(doc: Doc, settings: Settings) -> set[int]:

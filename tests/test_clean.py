@@ -164,6 +164,12 @@ def test_a_data_line_goes_as_a_verbatim_copy_but_its_variants_stay() -> None:
     assert paragraphs(clean_text(text)) == [dateline, P0, variant, P1, P2]
 
 
+def test_a_headline_with_a_year_and_a_count_is_prose_not_data() -> None:
+    headline = "7 key questions heading into the 2020 Democratic debate"
+    text = "\n".join([f"{headline} - SFGate", P0, headline, P1])
+    assert paragraphs(clean_text(text)) == [f"{headline} - SFGate", P0, P1]
+
+
 def test_a_caption_repeating_the_text_goes_with_its_photo_credit() -> None:
     body = ("Roughly 13,000 US troops remain in Afghanistan, 18 years after Washington invaded the "
             "country in the wake of the September 11, 2001 attacks.")
