@@ -334,10 +334,8 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
         for k in reversed(range(len(spans))):
             start, end = spans[k]
             norm = normalize(doc.article.text[start:end])
-            if len(words(norm)) < max(settings.min_words, MIN_SENTENCE_WORDS) or len(alive) < 2:
-                continue  # short sentences ("I agree.", "Best song of the year?") recur on purpose
-            if _QUOTED.match(doc.article.text[start:end]):
-                continue  # direct speech repeated inside a paragraph is the writer's choice
+            if len(alive) < 2 or not _may_go(doc.article.text[start:end], norm, settings):
+                continue
             sentence_set = shingler.from_units(shingler.units(norm))
             share = coverage.covered_by_others(i, sentence_set, set(_figures(norm)), quotes)
             if share < settings.containment:
@@ -404,10 +402,19 @@ def _sentences_repeat(doc: Doc, i: int, k: int, settings: Settings, shingler: Sh
         norm = normalize(doc.article.text[start:end])
         sentence = shingler.from_units(shingler.units(norm))
         if len(sentence) and contained(sentence, doc.shingles[i]) >= settings.containment:
+            if not _may_go(doc.article.text[start:end], norm, settings):
+                return False  # the sentence pass would keep it: this copy goes instead
             repeated.append(sentence)
     if not repeated or len(repeated) == len(doc.sentences(k)):
         return False
     return contained(doc.shingles[i], np.unique(np.concatenate(repeated))) >= settings.containment
+
+
+def _may_go(sentence: str, norm: str, settings: Settings) -> bool:
+    """Whether a sentence may be cut out of its paragraph: short ones ("I agree.",
+    "Best song of the year?") recur on purpose, and direct speech repeated inside a
+    paragraph is the writer's choice."""
+    return len(words(norm)) >= max(settings.min_words, MIN_SENTENCE_WORDS) and not _QUOTED.match(sentence)
 
 
 def _best_cover_set(owner: int, shingles: np.ndarray, coverage: _Coverage) -> int | None:

@@ -75,6 +75,13 @@ def test_keep_longest_moves_the_most_complete_copy_to_the_first_place() -> None:
     assert paragraphs(clean_text(text, keep="longest")) == [longer, P1, P2]
 
 
+def test_a_short_headline_goes_when_a_later_teaser_opens_with_it() -> None:
+    headline = "Playoff Watch: where do the Browns stand now?"
+    teaser = f"{headline} Cleveland will need lots of help from other teams"
+    text = "\n".join([P0, headline, P1, teaser])
+    assert paragraphs(clean_text(text)) == [P0, P1, teaser]
+
+
 def test_repeated_sentence_inside_an_otherwise_new_paragraph_is_removed() -> None:
     text = "\n".join([P0, P1, P2 + " " + P1, P3])
     assert paragraphs(clean_text(text)) == [P0, P1, P2, P3]
