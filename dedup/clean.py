@@ -215,10 +215,12 @@ def _once(doc: Doc, settings: Settings, keep: str, fix_joins: bool,
             coverage.replace(i, None, None)
 
     _remove_runs(doc, settings, removed, coverage)
-    sentence_edits = _remove_sentences(doc, settings, removed, templates, coverage, shingler, keep)
-    sentence_edits += _span_edits(doc, settings, removed, templates, sentence_edits)
     moves = _moves(doc, removed) if keep == "longest" else {}
-    joins = _joins(doc, removed, sentence_edits) if fix_joins else []
+    # A paragraph moved whole is edited inside in the next round, at its new place.
+    whole = {**removed, **moves}
+    sentence_edits = _remove_sentences(doc, settings, whole, templates, coverage, shingler, keep)
+    sentence_edits += _span_edits(doc, settings, whole, templates, sentence_edits)
+    joins = _joins(doc, whole, sentence_edits) if fix_joins else []
     edits = sorted([*removed.values(), *sentence_edits, *joins, *moves.values()],
                    key=lambda e: (e.start, e.kind != "join"))
     text, origin = _render(doc, removed, sentence_edits, joins, moves)
@@ -466,13 +468,14 @@ def _render(doc: Doc, removed: dict[int, Edit], sentences: list[Edit], joins: li
     cuts: list[tuple[int, int]] = []
     gone = set(removed) | set(moves)
     targets = {move.kept_paragraph: k for k, move in moves.items()}
-    inserts: dict[int, str] = {}
+    inserts: dict[int, list[tuple[str, np.ndarray]]] = {}
     for i in sorted(gone):
         p = paragraphs[i]
         if i in targets:  # the longest copy takes this place: swap the text, keep the separator
             cuts.append((p.start, p.end))
             moved = paragraphs[targets[i]]
-            inserts[p.start] = text[moved.start:moved.end]
+            inserts.setdefault(p.start, []).append(
+                (text[moved.start:moved.end], np.arange(moved.start, moved.end, dtype=np.int64)))
         elif any(j not in gone or j in targets for j in range(i + 1, len(paragraphs))):
             cuts.append((p.start, paragraphs[i + 1].start))
         else:
@@ -490,12 +493,14 @@ def _render(doc: Doc, removed: dict[int, Edit], sentences: list[Edit], joins: li
         else:
             cuts.append((spans[k - 1][1] if k > 0 else edit.start, edit.end))
     for join in joins:
-        inserts[join.start] = inserts.get(join.start, "") + " "
+        inserts.setdefault(join.start, []).append((" ", np.full(1, join.start, dtype=np.int64)))
     return _apply(text, cuts, inserts)
 
 
-def _apply(text: str, cuts: list[tuple[int, int]], inserts: dict[int, str]) -> tuple[str, np.ndarray]:
-    """``text`` without the cut spans, with the inserts; and each output character's origin."""
+def _apply(text: str, cuts: list[tuple[int, int]],
+           inserts: dict[int, list[tuple[str, np.ndarray]]]) -> tuple[str, np.ndarray]:
+    """``text`` without the cut spans, with the inserts (each with the origin of its
+    characters); and each output character's origin."""
     deleted = np.zeros(len(text) + 1, dtype=bool)
     for start, end in cuts:
         deleted[start:end] = True
@@ -507,8 +512,8 @@ def _apply(text: str, cuts: list[tuple[int, int]], inserts: dict[int, str]) -> t
         pieces.append("".join(text[k] for k in kept.tolist()) if len(kept) < point - last
                       else text[last:point])
         origins.append(kept)
-        if point in inserts:
-            pieces.append(inserts[point])
-            origins.append(np.full(len(inserts[point]), point, dtype=np.int64))
+        for inserted, origin in inserts.get(point, ()):
+            pieces.append(inserted)
+            origins.append(origin)
         last = point
     return "".join(pieces), np.concatenate(origins) if origins else np.zeros(0, dtype=np.int64)

@@ -27,6 +27,15 @@ class Words:
         tokens = list(_TOKEN.finditer(text))
         return cls(text, tokens, [t.group().casefold() for t in tokens])
 
+    def shouting(self) -> bool:
+        """Whether most words are in capitals (wire copy): then a capital marks nothing."""
+        upper = sum(1 for t in self.tokens if t.group().isupper() and len(t.group()) > 1)
+        return 2 * upper > len(self.tokens)
+
+    def gap(self, word: int) -> str:
+        """The text between word ``word - 1`` and word ``word``."""
+        return self.text[self.tokens[word - 1].end():self.tokens[word].start()]
+
     def between(self, first: int, last: int) -> str:
         """The text from word ``first`` to the end of word ``last``."""
         return self.text[self.tokens[first].start():self.tokens[last].end()]
@@ -70,8 +79,7 @@ def doubled_runs(paragraph: int, words: Words, min_words: int, min_refrain: int)
 def _title_twice(words: Words, second: int) -> bool:
     """Whether the copy starting at word ``second`` is glued to the one before it:
     only spaces between, and a capital to start."""
-    gap = words.text[words.tokens[second - 1].end():words.tokens[second].start()]
-    return not gap.strip() and words.tokens[second].group()[0].isupper()
+    return not words.gap(second).strip() and words.tokens[second].group()[0].isupper()
 
 
 def pasted_runs(paragraphs: dict[int, Words], min_words: int) -> list[Run]:
@@ -95,9 +103,10 @@ def pasted_runs(paragraphs: dict[int, Words], min_words: int) -> list[Run]:
             j, start = first_seen.setdefault(tuple(keys[at:at + size]), (i, at))
             kept = paragraphs[j]
             length = _common_length(kept.keys, start, keys, at, limit=at if j == i else len(kept.keys))
-            if length >= size and _mid_sentence(kept, start, length, min_words) \
-                    and _mid_sentence(words, at, length, min_words):
-                runs.append(Run(i, _cut_start(kept, start, words, at), words.tokens[at + length - 1].end(),
+            cut_from = _cut_start(kept, start, words, at, length, min_words) \
+                if length >= size and _mid_sentence(kept, start, length, min_words) else None
+            if cut_from is not None:
+                runs.append(Run(i, cut_from, words.tokens[at + length - 1].end(),
                                 j, kept.between(start, start + length - 1)))
                 at += length
                 continue
@@ -116,17 +125,21 @@ def _common_length(kept: list[str], start: int, copy: list[str], at: int, limit:
     return length
 
 
-def _cut_start(kept: Words, start: int, copy: Words, at: int) -> int:
-    """Where the copy's cut begins: after the word before it, or earlier when the run
-    starts with a word glued to the words before both copies ("Ilhan OmarHillicon
-    Valley" and "follow suit Hillicon Valley": "Hillicon" goes too)."""
+def _cut_start(kept: Words, start: int, copy: Words, at: int, length: int, min_words: int) -> int | None:
+    """Where the cut of the copy at word ``at`` begins, or ``None`` when that copy is
+    not glued into a sentence. The cut begins after the word before the copy, or
+    earlier when the run starts with a word glued to the words before both copies
+    ("Ilhan OmarHillicon Valley" and "follow suit Hillicon Valley": "Hillicon" goes
+    too, and must itself run on from the word before it)."""
     before_kept, before_copy = kept.tokens[start - 1].group(), copy.tokens[at - 1].group()
-    common = os.path.commonprefix([before_kept[::-1], before_copy[::-1]])[::-1]
-    if not common[:1].isupper() or not all(_camel_joint(word, common) for word in (before_kept, before_copy)):
-        return copy.tokens[at - 1].end()
-    if common == before_copy:
-        return copy.tokens[at - 2].end() if at > 1 else copy.tokens[at - 1].start()
-    return copy.tokens[at - 1].end() - len(common)
+    tail = os.path.commonprefix([before_kept[::-1], before_copy[::-1]])[::-1]
+    if not tail[:1].isupper() or not all(_camel_joint(word, tail) for word in (before_kept, before_copy)):
+        tail = ""
+    if tail == before_copy:
+        return copy.tokens[at - 2].end() if _mid_sentence(copy, at - 1, length + 1, min_words) else None
+    if not _mid_sentence(copy, at, length, min_words):
+        return None
+    return copy.tokens[at - 1].end() - len(tail)
 
 
 def _camel_joint(word: str, tail: str) -> bool:
@@ -139,11 +152,9 @@ def _mid_sentence(words: Words, start: int, length: int, min_words: int) -> bool
     paragraph, start with a capital and run on, with nothing but spaces, from the word
     before them into a capitalised word after them (the next headline)."""
     tokens, end = words.tokens, start + length
-    if start == 0 or end >= len(tokens) or len(tokens) - length < min_words:
+    if start == 0 or end >= len(tokens) or len(tokens) - length < min_words or words.shouting():
         return False
-    before = words.text[tokens[start - 1].end():tokens[start].start()]
-    after = words.text[tokens[end - 1].end():tokens[end].start()]
-    return not before.strip() and not after.strip() \
+    return not words.gap(start).strip() and not words.gap(end).strip() \
         and tokens[start].group()[0].isupper() and tokens[end].group()[0].isupper()
 
 

@@ -235,6 +235,39 @@ def test_headlines_pasted_twice_into_one_paragraph_go_from_the_second_place() ->
     assert paragraphs(clean_text(text)) == [P0, f"{first} {P1} {second.replace(HOVER, '')}", P2]
 
 
+@pytest.mark.parametrize("second", [
+    f"Hillicon {HOVER.split(' ', 1)[1]} Then the panel heard from six witnesses about the call.",
+    f"The vote passed. {HOVER} Then the panel heard from six witnesses about the call.",
+    f"The vote passed after a long debate ({HOVER} Then the panel heard from six witnesses.",
+])
+def test_headlines_that_start_a_sentence_are_not_cut_as_pasted(second: str) -> None:
+    first = f"A man pleaded guilty to threatening Rep. Ilhan Omar{HOVER} Progressives oppose stopgap MORE (D-Minn.)."
+    text = "\n".join([first, P0, second, P1])
+    assert paragraphs(clean_text(text))[2] == second
+
+
+def test_wire_copy_in_capitals_keeps_a_clause_said_twice() -> None:
+    said = ("OFFICIALS SAID THE BANK OF JAPAN WILL KEEP ITS DISCOUNT RATE UNCHANGED AT 2.5 PCT FOR THE TIME "
+            "BEING AFTER A MEETING ON MONDAY IN TOKYO.")
+    dollar = "THE DOLLAR CLOSED AT 153.20 YEN IN TOKYO AFTER OPENING AT 152.80 YEN AND DEALERS EXPECT MORE GAINS."
+    traders = ("TRADERS SAID THE BANK OF JAPAN WILL KEEP ITS DISCOUNT RATE UNCHANGED AT 2.5 PCT FOR THE TIME "
+               "BEING WHICH SUPPORTED THE DOLLAR IN THE AFTERNOON.")
+    text = "\n".join([said, dollar, traders])
+    assert clean_text(text) == text
+
+
+def test_keep_longest_cleans_the_moved_copy_and_reports_where_the_cut_was() -> None:
+    title = "Nine Dead As Storm Batters Coastal Towns"
+    longest = f"{P0} Officials said {title} {title} was the headline in every paper."
+    text = "\n".join([P0, P1, longest])
+    doc = analyze(Article("t", text, "t"), SETTINGS, Shingler())
+    canonical = canonicalize(doc, SETTINGS, keep="longest")
+    assert paragraphs(canonical.text) == [f"{P0} Officials said {title} was the headline in every paper.", P1]
+    spans = [e for e in canonical.edits if e.kind == "span"]
+    assert [text[e.start:e.end] for e in spans] == [f" {title}"]
+    assert spans[0].start == text.index(f"{title} {title}") + len(title)
+
+
 def test_a_clause_repeated_in_two_paragraphs_stays() -> None:
     clause = "The Dragon Waiting and written a sequence of five books based in that world with that power he would have been"
     first = f"“Had he taken {clause} George Martin.” — Neil Gaiman, in a letter written for the reissue of the novels"
