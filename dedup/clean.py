@@ -275,7 +275,7 @@ def _lifted(doc: Doc, i: int, k: int, jaccard: float, settings: Settings, shingl
     if _QUOTED.match(text) or _SENTENCE_END.search(text):
         return True
     for start, end in doc.sentences(k):
-        sentence = shingler.from_units(shingler.units(normalize(doc.article.text[start:end])))
+        sentence = shingler.shingles(doc.article.text[start:end])
         if len(sentence) and contained(sentence, doc.shingles[i]) >= LIFTED_SHARE:
             return True
     return False
@@ -286,7 +286,7 @@ def _speech_in(doc: Doc, i: int, k: int, settings: Settings, shingler: Shingler)
     quoted = [m.group(1) for m in _SPEECH.finditer(doc.text_of(k))]
     if not quoted:
         return False
-    speech = shingler.from_units(shingler.units(normalize(" ".join(quoted))))
+    speech = shingler.shingles(" ".join(quoted))
     return contained(doc.shingles[i], speech) >= settings.containment
 
 
