@@ -8,6 +8,7 @@ are the ones the local engine gives. pyspark is imported here only.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -132,6 +133,8 @@ def parse_partition(index: int, lines: Iterable[str], *, starts: dict[int, tuple
             yield ("error", ordinal, item.input, item.message)
         else:
             yield ("ok", ordinal, item.id, item.text, item.date, line)
+            if "\ufffd" in line:
+                yield ("suspect", ordinal, path, number)
 
 
 def _count_lines(index: int, lines: Iterable[str]) -> Iterator[tuple[int, int, int]]:
@@ -164,11 +167,47 @@ def read_jsonl(spark: SparkSession, files: list[str], options: ReadOptions) -> I
     parsed = union.mapPartitionsWithIndex(
         partial(parse_partition, starts=starts, paths=files, options=options)
     ).persist(StorageLevel.MEMORY_AND_DISK)
-    bad = parsed.filter(lambda r: r[0] == "error").map(lambda r: r[1:]).collect()
+    flagged = parsed.filter(lambda r: r[0] != "ok").collect()
+    invalid = _invalid_utf8(spark, [r[1:] for r in flagged if r[0] == "suspect"])
+    bad = [r[1:] for r in flagged if r[0] == "error"] + invalid
     errors = _limit_errors(files, sorted(bad), records_in_file)
-    frame = spark.createDataFrame(parsed.filter(lambda r: r[0] == "ok").map(lambda r: r[1:]),
-                                  INPUT_SCHEMA)
+    skip = {ordinal for ordinal, _, _ in invalid}
+    frame = spark.createDataFrame(
+        parsed.filter(lambda r: r[0] == "ok" and r[1] not in skip).map(lambda r: r[1:]),
+        INPUT_SCHEMA)
     return Inputs(frame, "jsonl", errors)
+
+
+def _invalid_utf8(spark: SparkSession,
+                  suspects: list[tuple[int, str, int]]) -> list[tuple[int, str, str]]:
+    """``(ordinal, where, message)`` of the suspect lines whose bytes are not UTF-8 (the
+    others hold a real U+FFFD), with the local reader's message."""
+    out = []
+    by_path: dict[str, dict[int, int]] = {}
+    for ordinal, path, number in suspects:
+        by_path.setdefault(path, {})[number] = ordinal
+    for path, wanted in sorted(by_path.items()):
+        for number, raw in enumerate(_raw_lines(spark, path), start=1):
+            if number in wanted:
+                try:
+                    raw.decode("utf-8-sig")
+                except UnicodeDecodeError as exc:
+                    out.append((wanted[number], f"{path}:{number}",
+                                f"invalid UTF-8 at byte {exc.start} of the line"))
+    return out
+
+
+def _raw_lines(spark: SparkSession, path: str) -> list[bytes]:
+    """A file's lines as bytes, split where Hadoop splits them (LF, CR or CRLF)."""
+    local = path[len("file://"):] if path.startswith("file://") else path
+    if _URI.match(local):
+        data = spark.sparkContext.binaryFiles(path).values().first()
+    else:
+        with open(local, "rb") as handle:
+            data = handle.read()
+    if path.lower().endswith(".gz"):
+        data = gzip.decompress(data)
+    return data.splitlines()
 
 
 def _limit_errors(files: list[str], bad: list[tuple[int, str, str]],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -159,6 +160,33 @@ def test_scan_cli_spark_output_and_bad_lines(spark: Any, tmp_path: Path) -> None
              for line in part.read_text(encoding="utf-8").splitlines()]
     local = json.loads(CliRunner().invoke(main, ["scan", "--format", "json", str(corpus)]).stdout)
     assert lines == local["findings"]
+
+
+def test_invalid_utf8_is_an_error_not_a_replacement(spark: Any, tmp_path: Path) -> None:
+    """Hadoop reads invalid UTF-8 as U+FFFD: the record is reported and skipped as the
+    local reader does, while a real U+FFFD is text like any other."""
+    from dedup.cli import main
+
+    lines = CORPUS.read_bytes() + (
+        b'{"id": "bad-bytes", "text": "Caf\xe9 owners said the bridge reopens in spring."}\n'
+        + '{"id": "real-fffd", "text": "The scraper wrote \ufffd where a letter was lost."}\n'.encode())
+    plain, packed = tmp_path / "news.jsonl", tmp_path / "more.jsonl.gz"
+    plain.write_bytes(lines)
+    packed.write_bytes(gzip.compress(lines))
+    runner = CliRunner()
+    local = runner.invoke(main, ["scan", "--format", "json", str(plain), str(packed)])
+    remote = runner.invoke(main, ["scan", "--engine", "spark", "--format", "json", str(plain),
+                                  str(packed)])
+    assert remote.exit_code == local.exit_code == 2
+    report = json.loads(remote.stdout)
+    assert report == json.loads(local.stdout)
+    assert [e["input"] for e in report["errors"]] == [f"{plain}:21", f"{packed}:21"]
+    assert "invalid UTF-8" in report["errors"][0]["message"]
+    out = tmp_path / "canonical"
+    assert runner.invoke(main, ["clean", "--engine", "spark", "-q", "--output", str(out),
+                                str(plain)]).exit_code == 2
+    written = "".join(p.read_text(encoding="utf-8") for p in sorted(out.glob("part-*")))
+    assert "real-fffd" in written and "bad-bytes" not in written and "\ufffd owners" not in written
 
 
 def test_clean_cli_spark_writes_the_local_file(spark: Any, tmp_path: Path) -> None:
