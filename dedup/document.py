@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .joins import join_points
-from .normalize import normalize, normalize_many, words
-from .reader import Article
-from .segment import Paragraph, segment
-from .sentences import sentence_spans
+from .io.reader import Article
 from .settings import Settings
-from .shingle import Shingler, split
+from .sketch.shingle import Shingler, split
+from .text.joins import join_points
+from .text.normalize import normalize, normalize_many, words
+from .text.segment import Paragraph, segment
+from .text.sentences import sentence_spans
 
 
 @dataclass

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from conftest import FIXTURES, shared_path
 
-from dedup.clean import canonicalize
+from dedup.clean.engine import canonicalize
+from dedup.clean.keep import Pair, Record, parse_date, survivors
 from dedup.document import analyze
-from dedup.joins import fix_joins, join_points
-from dedup.keep import Pair, Record, parse_date, survivors
-from dedup.reader import Article, read_path
+from dedup.io.reader import Article, read_path
 from dedup.settings import Settings
-from dedup.shingle import Shingler
+from dedup.sketch.shingle import Shingler
+from dedup.text.joins import fix_joins, join_points
 
 SETTINGS = Settings()
 

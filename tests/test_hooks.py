@@ -12,8 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from dedup import hooks
-from dedup.hooks import check_main, clean_main, clip, message, normpath, parse_name_status, where
+from dedup.hooks import core as hooks
+from dedup.hooks.core import (
+    check_main,
+    clean_main,
+    clip,
+    message,
+    normpath,
+    parse_name_status,
+    where,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -45,7 +53,7 @@ def add_fixture(repo: Path, name: str, target: str) -> Path:
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A corpus repository with an index of two committed articles, as the working directory."""
     from dedup.index import MinHashIndex
-    from dedup.reader import iter_inputs
+    from dedup.io.reader import iter_inputs
 
     root = make_repo(tmp_path / "corpus-repo")
     (root / "pyproject.toml").write_text('[tool.dedup]\nindex = ".dedup/index.sqlite"\n',
@@ -152,7 +160,7 @@ def test_check_fails_exactly_when_clean_would_remove(name: str, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     """Within articles the check reports what the fixer removes, so after it both pass."""
-    from dedup.clean_files import clean_inputs
+    from dedup.pipeline.clean import clean_inputs
     from dedup.settings import Settings
 
     monkeypatch.chdir(tmp_path)
@@ -187,7 +195,7 @@ def test_check_names_each_repeated_passage(tmp_path: Path, monkeypatch: pytest.M
 
 def test_clean_fixes_to_the_canonical_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    from dedup.clean_files import clean_inputs
+    from dedup.pipeline.clean import clean_inputs
     from dedup.settings import Settings
 
     monkeypatch.chdir(tmp_path)
@@ -419,7 +427,7 @@ def test_pre_commit_framework(repo: Path, precommit_home: Path) -> None:
 
     # A repeated intro: the check fails naming the passage, the fixer rewrites the file
     # to its canonical version; staged again, both hooks pass.
-    from dedup.clean_files import clean_inputs
+    from dedup.pipeline.clean import clean_inputs
     from dedup.settings import Settings
 
     story = add_fixture(repo, "repeated-intro.txt", "news/flood.txt")
@@ -462,11 +470,11 @@ def test_pre_commit_framework(repo: Path, precommit_home: Path) -> None:
 def test_light_nltk_keeps_punkt_and_leaves_scipy_importable() -> None:
     code = (
         "import sys\n"
-        "from dedup.hooks import light_nltk\n"
+        "from dedup.hooks.core import light_nltk\n"
         "light_nltk()\n"
         "assert 'nltk.tokenize.punkt' in sys.modules\n"
         "assert not [m for m in sys.modules if m.split('.')[0] in ('scipy', 'sklearn')]\n"
-        "from dedup.sentences import sentence_spans\n"
+        "from dedup.text.sentences import sentence_spans\n"
         "t = 'Mr. Smith went to the U.S. today. He is back.'\n"
         "assert [t[s:e] for s, e in sentence_spans(t)] == "
         "['Mr. Smith went to the U.S. today.', 'He is back.']\n"
@@ -478,7 +486,7 @@ def test_light_nltk_keeps_punkt_and_leaves_scipy_importable() -> None:
 def test_no_heavy_import_without_files() -> None:
     code = (
         "import sys\n"
-        "from dedup.hooks import check_main, clean_main\n"
+        "from dedup.hooks.core import check_main, clean_main\n"
         "assert check_main([]) == 0 and clean_main([]) == 0\n"
         "heavy = [m for m in ('numpy', 'nltk', 'rich', 'datasketch', 'scipy') if m in sys.modules]\n"
         "assert not heavy, heavy\n"

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import FIXTURES, ROOT, jaccard_by_hand, shared_path, words
 
-from dedup.cli import main
+from dedup.cli.main import main
 from dedup.settings import Settings
 
 INTRO = str(FIXTURES / "repeated-intro.txt")

@@ -14,10 +14,10 @@ from typing import Any, Literal
 import numpy as np
 
 from ..document import Doc, analyze, article_shingles, overlap
-from ..minhash import band_keys, signatures
-from ..reader import Article
+from ..io.reader import Article
 from ..settings import Settings
-from ..shingle import Shingler
+from ..sketch.minhash import band_keys, signatures
+from ..sketch.shingle import Shingler
 
 FORMAT = "dedup-minhash-index"
 SCHEMA_VERSION = 1

@@ -13,13 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from ..detect.findings import Finding, Ref
+from ..detect.unionfind import UnionFind
+from ..detect.within import find_within
 from ..document import Doc, overlap
-from ..findings import Finding, Ref
-from ..reader import Article
-from ..scan import analyze_chunk
+from ..io.reader import Article
+from ..pipeline.scan import analyze_chunk
 from ..settings import Settings
-from ..unionfind import UnionFind
-from ..within import find_within
 
 CHUNK = 256
 # A paragraph item is ``ordinal << PARAGRAPH_BITS | paragraph``; an article item is its ordinal.
@@ -67,7 +67,7 @@ def finding_row(section: int, ordinal: int, seq: int, f: Finding) -> tuple[Any, 
 
 
 def finding_from_row(row: Any) -> Finding:
-    """The :class:`~dedup.findings.Finding` a findings row holds (exact values)."""
+    """The :class:`~dedup.detect.findings.Finding` a findings row holds (exact values)."""
     return Finding(row["kind"], row["scope"], _ref(row["a"]), _ref(row["b"]), row["jaccard"],
                    row["containment"], row["reason"], row["remove"],
                    tuple(_ref(r) for r in row["covered_by"] or ()))
@@ -152,7 +152,7 @@ def verify_partition(rows: Iterable[Any], threshold: float,
 
 
 def connect_articles(group: Any, threshold: float) -> Iterator[tuple[Any, ...]]:
-    """Article findings of one cluster, as :func:`dedup.across.find_across` chooses them:
+    """Article findings of one cluster, as :func:`dedup.detect.across.find_across` chooses them:
     each later article's earliest partner, plus the pairs still needed (in order of
     the later, then the earlier article) for the findings to connect the cluster."""
     pairs = sorted(group["pairs"], key=lambda p: (p["y"], p["x"]))
@@ -178,7 +178,7 @@ def connect_articles(group: Any, threshold: float) -> Iterator[tuple[Any, ...]]:
 
 def connect_paragraphs(group: Any, threshold: float) -> Iterator[tuple[Any, ...]]:
     """Paragraph findings of one group of shared paragraphs, as
-    :func:`dedup.across.find_across` chooses them: each later paragraph's earliest
+    :func:`dedup.detect.across.find_across` chooses them: each later paragraph's earliest
     copy, plus the pairs still needed for the findings to connect the group."""
     pairs = sorted(group["pairs"], key=lambda p: (p["y"], p["x"]))
     earliest: dict[int, Any] = {}
@@ -205,10 +205,10 @@ def component_drops(group: Any, settings: Settings,
                     keep: str) -> Iterator[tuple[int, int, float, float]]:
     """``(dropped, kept, jaccard, containment)`` for one cluster of near-duplicate articles.
 
-    The local policy (:func:`dedup.keep.survivors`) only ever links articles of one
+    The local policy (:func:`dedup.clean.keep.survivors`) only ever links articles of one
     cluster, so running it cluster by cluster gives its corpus-wide answer.
     """
-    from ..keep import Pair, Record, survivors
+    from ..clean.keep import Pair, Record, survivors
 
     members = sorted(group["records"], key=lambda r: r["ordinal"])
     position = {r["ordinal"]: k for k, r in enumerate(members)}

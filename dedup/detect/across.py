@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .document import overlap
+from ..document import overlap
+from ..settings import Settings
 from .findings import Finding, Ref
-from .settings import Settings
 from .unionfind import UnionFind
 
 ARTICLE = -1

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .reader import JSONL_SUFFIXES, MAX_LINE_CHARS, MAX_RECORD_ERRORS, InputError, ReadOptions
+from ..io.reader import JSONL_SUFFIXES, MAX_LINE_CHARS, MAX_RECORD_ERRORS, InputError, ReadOptions
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -51,11 +51,11 @@ def list_inputs(spark: SparkSession, paths: Sequence[str],
                 options: ReadOptions) -> tuple[list[str], list[InputError]]:
     """Input files in the local engine's order: as given, folders walked sorted.
 
-    Local paths are walked like :func:`dedup.reader.walk`; URIs are listed through
+    Local paths are walked like :func:`dedup.io.reader.walk`; URIs are listed through
     Hadoop's file system (sorted by name, recursively; ``_`` and ``.`` names skipped).
     A Parquet dataset folder (``x.parquet/``) is one input.
     """
-    from .reader import walk
+    from ..io.reader import walk
 
     files: list[str] = []
     errors: list[InputError] = []
@@ -114,7 +114,7 @@ def parse_partition(index: int, lines: Iterable[str], *, starts: dict[int, tuple
     ``starts[index]`` is ``(file, first line number, first ordinal)``. Yields
     ``("ok", ordinal, id, text, date, line)`` or ``("error", ordinal, where, message)``.
     """
-    from .reader import _record_article
+    from ..io.reader import _record_article
 
     file_index, number, ordinal = starts[index]
     path = paths[file_index]
@@ -229,7 +229,7 @@ def _limit_errors(files: list[str], bad: list[tuple[int, str, str]],
 
 def read_parquet(spark: SparkSession, files: list[str], options: ReadOptions) -> Inputs:
     """Parquet files, in the order given, rows in file order."""
-    from .spark.engine import with_ordinal
+    from .engine import with_ordinal
 
     frames = [spark.read.parquet(path) for path in files]
     frame = frames[0]
@@ -269,9 +269,9 @@ def _columns(inputs: Inputs, options: ReadOptions) -> dict[str, Any]:
 def spark_scan(paths: Sequence[str], run: Any, *, fmt: str, master: str | None,
                output: str | None) -> int:
     """Run ``dedup scan`` on Spark; return the exit code."""
-    from .cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, print_errors
-    from .findings import INFORMATIONAL
-    from .spark import deduplicate
+    from ..cli.main import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, print_errors
+    from ..detect.findings import INFORMATIONAL
+    from . import deduplicate
 
     settings = run.settings()
     options = run.read_options()
@@ -302,7 +302,7 @@ def _session(master: str | None) -> tuple[SparkSession, bool]:
     """The active session (left running), or a new one that the command stops."""
     from pyspark.sql import SparkSession
 
-    from .spark import spark_session
+    from . import spark_session
 
     active = SparkSession.getActiveSession()
     if active is not None:
@@ -311,21 +311,21 @@ def _session(master: str | None) -> tuple[SparkSession, bool]:
 
 
 def _scan_result(result: Any, errors: list[InputError]) -> Any:
-    from .scan import ScanResult
+    from ..pipeline.scan import ScanResult
 
     return ScanResult(articles=result.collect_articles(), findings=result.collect_findings(),
                       errors=errors)
 
 
 def _render(scan_result: Any, fmt: str, elapsed: float | None) -> None:
-    from .report import to_json
+    from ..report.scan import to_json
 
     if fmt == "json":
         click.echo(json.dumps(to_json(scan_result), ensure_ascii=False, indent=None))
         return
     from rich.console import Console
 
-    from .report import render_rich
+    from ..report.scan import render_rich
 
     render_rich(scan_result, Console(highlight=False), elapsed)
 
@@ -342,8 +342,8 @@ def spark_clean(paths: Sequence[str], run: Any, *, keep: str, fix_joins: bool, c
     """Run ``dedup clean`` on Spark, writing the canonical articles to ``output``."""
     from pyspark.sql import functions as F
 
-    from .cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, print_errors
-    from .spark import deduplicate
+    from ..cli.main import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, print_errors
+    from . import deduplicate
 
     if not output and not check:
         raise click.UsageError("--engine spark writes to --output PATH (JSON lines, or Parquet "

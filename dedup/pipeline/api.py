@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .reader import ReadOptions, iter_inputs
+from ..io.reader import ReadOptions, iter_inputs
+from ..settings import Settings
 from .scan import ScanResult, scan
-from .settings import Settings
 
 
 def scan_paths(paths: Iterable[str], settings: Settings | None = None, scope: str = "all",

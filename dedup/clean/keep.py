@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from .settings import Settings
+from ..settings import Settings
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def read_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _run(flags: dict[str, Any]) -> Any:
-    from .cli import Run
+    from .main import Run
 
     return Run(flags)
 
@@ -81,8 +81,8 @@ def _open(run: Any, *, create: bool) -> Any:
     only when given; thresholds and ``min_words`` given as flags or config apply to
     this run (and are stored with a new index).
     """
-    from .index import IndexStoreError, MissingIndexError
-    from .index_link import open_index
+    from ..index import IndexStoreError, MissingIndexError
+    from ..index.link import open_index
 
     location = run.get("index_location") or run.get("index")
     name = run.flags.get("name") or "dedup"
@@ -105,7 +105,7 @@ def _open(run: Any, *, create: bool) -> Any:
 
 
 def _articles(run: Any, paths: tuple[str, ...], errors: list[Any]) -> Any:
-    from .reader import Article, iter_inputs
+    from ..io.reader import Article, iter_inputs
 
     for item in iter_inputs(paths, run.read_options()):
         if isinstance(item, Article):
@@ -115,7 +115,7 @@ def _articles(run: Any, paths: tuple[str, ...], errors: list[Any]) -> Any:
 
 
 def _guarded(action: Callable[[], Any]) -> Any:
-    from .index import IndexStoreError
+    from ..index import IndexStoreError
 
     try:
         return action()
@@ -150,7 +150,7 @@ def add(paths: tuple[str, ...], **flags: Any) -> None:
     PATHS are .txt/.md files, JSON lines (.jsonl, .jsonl.gz), directories, or -
     for stdin. An article already in the index under the same key is replaced.
     """
-    from .cli import print_errors, progress_bar
+    from .main import print_errors, progress_bar
 
     run = _run(flags)
     errors: list[Any] = []
@@ -181,7 +181,7 @@ def query(paths: tuple[str, ...], limit: int | None, fmt: str, **flags: Any) -> 
     the shingle sets. An article's own key is left out. Exits 1 when anything
     matches, 0 when nothing does.
     """
-    from .cli import print_errors
+    from .main import print_errors
 
     run = _run(flags)
     errors: list[Any] = []
@@ -295,8 +295,8 @@ def link_scan(run: Any, result: Any, settings: Any) -> None:
     The scan's settings are the index's too (its articles were shingled with them), so
     an index built with other signature settings is an error.
     """
-    from .index import IndexStoreError
-    from .index_link import index_findings, open_index, update_index
+    from ..index import IndexStoreError
+    from ..index.link import index_findings, open_index, update_index
 
     compare = run.get("index_location")
     location = compare or run.get("index")

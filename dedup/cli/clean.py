@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .cli_common import (
+from .common import (
     EXIT_CLEAN,
     EXIT_ERROR,
     EXIT_FOUND,
@@ -58,15 +58,15 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
     Exit codes: 0 nothing to change, 1 files changed (or would change with
     --check/--diff), 2 usage or input errors.
     """
-    from .clean_files import clean_inputs
-    from .clean_report import diff, render_rich, to_json
+    from ..pipeline.clean import clean_inputs
+    from ..report.clean import diff, render_rich, to_json
 
     run = Run(flags)
     settings = run.settings()
     keep = keep or run.get("keep", "first")
     fix_joins = run.get("fix_joins", True)
     if flags.get("engine") == "spark":
-        from .spark_cli import spark_clean
+        from ..spark.io import spark_clean
 
         sys.exit(spark_clean(paths, run, keep=keep, fix_joins=fix_joins, check=check,
                              master=flags.get("spark_master"), output=flags.get("output")))
@@ -111,8 +111,8 @@ def _write(result: Any, output_dir: str | None) -> list[Any]:
 
     A file that cannot be written is left as it was and reported; the others go on.
     """
-    from .reader import InputError
-    from .writer import atomic_write, gzip_bytes
+    from ..io.reader import InputError
+    from ..io.writer import atomic_write, gzip_bytes
 
     errors = []
     for outcome in result.files:
@@ -137,8 +137,8 @@ def _linked_index(run: Run, settings: Any) -> Iterator[Any]:
     if not location:
         yield None
         return
-    from .index import IndexStoreError
-    from .index_link import open_index
+    from ..index import IndexStoreError
+    from ..index.link import open_index
 
     try:
         index = open_index(location, settings, create=bool(run.get("update_index")))
@@ -152,9 +152,9 @@ def _update_index(index: Any, result: Any, settings: Any) -> None:
     """Add what was kept: cleaned articles, not dropped duplicates."""
     from dataclasses import replace
 
-    from .document import analyze
-    from .index_link import update_index
-    from .shingle import Shingler
+    from ..document import analyze
+    from ..index.link import update_index
+    from ..sketch.shingle import Shingler
 
     shingler = Shingler(settings.shingle, settings.ngram)
     update_index(index, [analyze(replace(o.article, text=o.canonical.text), settings, shingler)
@@ -172,10 +172,10 @@ def _relative(path: str) -> str:
 def _save_html(result: Any, path: str, elapsed: float) -> None:
     from rich.console import Console
 
-    from .clean_report import render_rich
+    from ..report.clean import render_rich
 
     console = Console(record=True, file=io.StringIO(), width=140)
     render_rich(result, console, elapsed)
-    from .writer import atomic_write
+    from ..io.writer import atomic_write
 
     atomic_write(path, console.export_html(inline_styles=True).encode("utf-8"))

@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 
-from .document import Doc, article_shingles
-from .findings import Finding, Ref
-from .index import DEFAULT_LOCATION, Match, MinHashIndex
-from .settings import Settings
-from .shingle import Shingler
+from ..detect.findings import Finding, Ref
+from ..document import Doc, article_shingles
+from ..settings import Settings
+from ..sketch.shingle import Shingler
+from . import DEFAULT_LOCATION, Match, MinHashIndex
 
 
 def open_index(location: str | os.PathLike[str] | None, settings: Settings | None, *,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from .findings import JSON_VERSION, Finding, Ref
-from .scan import ScanResult
+from ..detect.findings import JSON_VERSION, Finding, Ref
+from ..pipeline.scan import ScanResult
 
 PREVIEW = 400
 

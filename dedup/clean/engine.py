@@ -21,14 +21,14 @@ from typing import Literal
 
 import numpy as np
 
-from .document import Doc, analyze, contained, overlap
-from .joins import join_points
-from .normalize import normalize, words
-from .settings import Settings
-from .shingle import Shingler
+from ..detect.templates import TRAILER, data_lines, same_words, template_paragraphs
+from ..detect.within import shared_shingles
+from ..document import Doc, analyze, contained, overlap
+from ..settings import Settings
+from ..sketch.shingle import Shingler
+from ..text.joins import join_points
+from ..text.normalize import normalize, words
 from .spans import Run, Words, doubled_runs, pasted_runs
-from .template import TRAILER, data_lines, same_words, template_paragraphs
-from .within import shared_shingles
 
 EditKind = Literal["paragraph", "sentence", "span", "join", "moved"]
 _DIGIT = re.compile(r"\d")
@@ -141,8 +141,8 @@ def canonicalize(doc: Doc, settings: Settings | None = None, keep: str = "first"
 
     Example:
         >>> from dedup.document import analyze
-        >>> from dedup.reader import Article
-        >>> from dedup.shingle import Shingler
+        >>> from dedup.io.reader import Article
+        >>> from dedup.sketch.shingle import Shingler
         >>> text = "One two three four five six seven eight nine.\\nSomething else entirely here now okay.\\nOne two three four five six seven eight nine."
         >>> doc = analyze(Article("a", text, "a"), Settings(), Shingler())
         >>> canonicalize(doc).text.splitlines()
@@ -360,7 +360,7 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
 def _span_edits(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
                 sentence_edits: list[Edit]) -> list[Edit]:
     """Copies of text doubled inside a paragraph, then of runs pasted into two, in
-    the prose paragraphs kept whole so far (see :mod:`dedup.spans`)."""
+    the prose paragraphs kept whole so far (see :mod:`dedup.clean.spans`)."""
     edits: list[Edit] = []
     words: dict[int, Words] = {}
 

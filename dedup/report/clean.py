@@ -5,9 +5,9 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from .clean import Edit
-from .clean_files import ArticleOutcome, CleanResult
-from .findings import JSON_VERSION
+from ..clean.engine import Edit
+from ..detect.findings import JSON_VERSION
+from ..pipeline.clean import ArticleOutcome, CleanResult
 
 CONTEXT = 80
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from .config import ConfigError, load_config
+from ..config import ConfigError, load_config
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 SETTING_KEYS = ("shingle", "ngram", "num_perm", "seed", "threshold", "containment", "min_words",
@@ -91,7 +91,7 @@ class Run:
         return self.config.get(key, default)
 
     def settings(self) -> Any:
-        from .settings import Settings
+        from ..settings import Settings
 
         try:
             return Settings().with_(**{k: self.get(k) for k in SETTING_KEYS})
@@ -99,7 +99,7 @@ class Run:
             raise click.UsageError(str(exc)) from None
 
     def read_options(self) -> Any:
-        from .reader import DEFAULT_INCLUDE, ReadOptions
+        from ..io.reader import DEFAULT_INCLUDE, ReadOptions
 
         return ReadOptions(
             include=tuple(self.get("include") or DEFAULT_INCLUDE),

@@ -11,10 +11,10 @@ from collections import defaultdict
 
 import numpy as np
 
-from .document import Doc, contained, overlap
+from ..document import Doc, contained, overlap
+from ..settings import Settings
 from .findings import Finding, Ref
-from .settings import Settings
-from .template import template_paragraphs
+from .templates import template_paragraphs
 
 PairStats = dict[tuple[int, int], int]
 
@@ -139,8 +139,8 @@ def _sentences(doc: Doc, settings: Settings, counts: PairStats, skip: set[int]) 
 
 def _sentence_sets(doc: Doc, index: int, settings: Settings,
                    cache: dict[tuple[int, int], np.ndarray]) -> list[tuple[int, np.ndarray]]:
-    from .normalize import normalize, words
-    from .shingle import shared_shingler
+    from ..sketch.shingle import shared_shingler
+    from ..text.normalize import normalize, words
 
     shingler = shared_shingler(settings.shingle, settings.ngram)  # its token cache is warm
     out = []

@@ -33,15 +33,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .config import ConfigError, load_config
+from ..config import ConfigError, load_config
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .clean import Edit
-    from .document import Doc
-    from .findings import Finding
-    from .index import MinHashIndex
-    from .reader import Article, ReadOptions
-    from .settings import Settings
+    from ..clean.engine import Edit
+    from ..detect.findings import Finding
+    from ..document import Doc
+    from ..index import MinHashIndex
+    from ..io.reader import Article, ReadOptions
+    from ..settings import Settings
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 PASSAGE = 72
@@ -166,8 +166,8 @@ class HookConfig:
 
 def hook_config(index: str | None = None) -> HookConfig:
     """Settings from the nearest ``pyproject.toml`` / ``setup.cfg``; ``index`` wins."""
-    from .reader import DEFAULT_INCLUDE, ReadOptions
-    from .settings import Settings
+    from ..io.reader import DEFAULT_INCLUDE, ReadOptions
+    from ..settings import Settings
 
     try:
         config = load_config()
@@ -236,7 +236,7 @@ def check_files(filenames: Sequence[str], config: HookConfig, *,
         peers: other files of the same commit, compared with (not reported on).
         ignore: index keys replaced or removed by the commit (paths, record ids).
     """
-    from .reader import InputError, iter_inputs
+    from ..io.reader import InputError, iter_inputs
 
     errors: list[str] = []
     checked: list[Article] = []
@@ -278,8 +278,8 @@ def _across(checked: list[Article], others: list[Article],
 
     Path order makes the earlier copy of a staged pair the same in every batch.
     """
-    from .across import ARTICLE, Items, find_across
-    from .scan import CHUNK_ARTICLES, analyze_chunk
+    from ..detect.across import ARTICLE, Items, find_across
+    from ..pipeline.scan import CHUNK_ARTICLES, analyze_chunk
 
     ordered = sorted([*checked, *others], key=lambda a: (normpath(a.source), a.line or 0))
     articles, paragraphs = Items(), Items()
@@ -299,12 +299,12 @@ def _across(checked: list[Article], others: list[Article],
     return docs, findings
 
 
-from .sentences import light_nltk  # noqa: E402  (re-exported: tests and callers use it here)
+from ..text.sentences import light_nltk  # noqa: E402  (re-exported: tests and callers use it here)
 
 
 def _within_lines(doc: Doc, config: HookConfig) -> list[str]:
     """What ``dedup-clean`` would remove: the check and the fixer agree by construction."""
-    from .clean import canonicalize
+    from ..clean.engine import canonicalize
 
     light_nltk()
 
@@ -365,8 +365,8 @@ def _index_lines(index: MinHashIndex, doc: Doc, gone: set[str]) -> list[str]:
 
 
 def _open_index(config: HookConfig) -> MinHashIndex:
-    from .index import IndexStoreError
-    from .index_link import open_index
+    from ..index import IndexStoreError
+    from ..index.link import open_index
 
     assert config.index is not None
     try:
@@ -419,8 +419,8 @@ def clean_main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.filenames:
         return EXIT_OK
-    from .clean_files import clean_inputs
-    from .writer import atomic_write, gzip_bytes
+    from ..io.writer import atomic_write, gzip_bytes
+    from ..pipeline.clean import clean_inputs
 
     light_nltk()
 
@@ -451,7 +451,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _run(entry: Any) -> None:  # pragma: no cover - python -m dedup.hooks
+def _run(entry: Any) -> None:  # pragma: no cover - python -m dedup.hooks.core
     sys.exit(entry())
 
 

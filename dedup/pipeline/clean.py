@@ -13,15 +13,15 @@ from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
-from .across import ARTICLE, Items, candidate_pairs, verify
-from .clean import Canonical, canonicalize
-from .document import analyze
-from .keep import Pair, Record, survivors
-from .reader import Article, InputError, ReadOptions, iter_inputs
+from ..clean.engine import Canonical, canonicalize
+from ..clean.keep import Pair, Record, survivors
+from ..detect.across import ARTICLE, Items, candidate_pairs, verify
+from ..document import analyze
+from ..io.reader import Article, InputError, ReadOptions, iter_inputs
+from ..io.writer import encode_text, jsonl_lines, rewrite_jsonl
+from ..settings import Settings
+from ..sketch.shingle import Shingler
 from .scan import analyze_chunk
-from .settings import Settings
-from .shingle import Shingler
-from .writer import encode_text, jsonl_lines, rewrite_jsonl
 
 CHUNK = 128
 MAX_COPIES = 32  # identical copies paired with each other, beyond which the first few stand in
@@ -132,7 +132,7 @@ def across_drops(articles: Sequence[Article], settings: Settings, keep: str) -> 
 def index_drops(articles: Sequence[Article], settings: Settings, index: Any,
                 skip: Iterable[int] = ()) -> dict[int, Dropped]:
     """Articles (by position) that repeat an article already in the corpus ``index``."""
-    from .index_link import doc_findings
+    from ..index.link import doc_findings
 
     shingler = Shingler(settings.shingle, settings.ngram)
     skipped = set(skip)

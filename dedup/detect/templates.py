@@ -25,9 +25,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .document import Doc
-from .normalize import words
-from .settings import Settings
+from ..document import Doc
+from ..settings import Settings
+from ..text.normalize import words
 from .unionfind import UnionFind
 
 MAX_TEMPLATE_WORDS = 40

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .normalize import _WORD, normalize, normalize_many, words
+from ..text.normalize import _WORD, normalize, normalize_many, words
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xFF51AFD7ED558CCD)

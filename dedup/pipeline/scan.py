@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .across import ARTICLE, Items, find_across
-from .document import Doc, analyze_many
-from .findings import Finding
-from .minhash import band_keys, bands_for_recall, signatures
-from .reader import Article, InputError, Item
-from .settings import Settings
-from .shingle import shared_shingler, split
-from .within import find_within
+from ..detect.across import ARTICLE, Items, find_across
+from ..detect.findings import Finding
+from ..detect.within import find_within
+from ..document import Doc, analyze_many
+from ..io.reader import Article, InputError, Item
+from ..settings import Settings
+from ..sketch.minhash import band_keys, bands_for_recall, signatures
+from ..sketch.shingle import shared_shingler, split
 
 CHUNK_ARTICLES = 256
 

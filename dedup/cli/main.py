@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .cli_common import (  # noqa: F401  (re-exported for the other command modules)
+from .. import __version__
+from .common import (  # noqa: F401  (re-exported for the other command modules)
     EXIT_CLEAN,
     EXIT_ERROR,
     EXIT_FOUND,
@@ -47,11 +47,11 @@ def scan(paths: tuple[str, ...], fmt: str, engine: str, spark_master: str | None
     for stdin. With --engine spark: JSON lines or Parquet, local paths or URIs.
     """
     if engine == "spark":
-        from .spark_cli import spark_scan
+        from ..spark.io import spark_scan
 
         sys.exit(spark_scan(paths, Run(flags), fmt=fmt, master=spark_master, output=output))
-    from .reader import iter_inputs
-    from .scan import scan as run_scan
+    from ..io.reader import iter_inputs
+    from ..pipeline.scan import scan as run_scan
 
     run = Run(flags)
     settings = run.settings()
@@ -62,7 +62,7 @@ def scan(paths: tuple[str, ...], fmt: str, engine: str, spark_master: str | None
                           scope=run.get("scope", "all"), jobs=run.jobs,
                           keep_docs=fmt == "rich" or linked, progress=progress)
     if linked:
-        from .index_cli import link_scan
+        from .index import link_scan
 
         link_scan(run, result, settings)
     if fmt == "json":
@@ -70,7 +70,7 @@ def scan(paths: tuple[str, ...], fmt: str, engine: str, spark_master: str | None
     else:
         from rich.console import Console
 
-        from .report import render_rich
+        from ..report.scan import render_rich
 
         render_rich(result, Console(highlight=False),
                     None if run.quiet else time.perf_counter() - started)
@@ -79,13 +79,13 @@ def scan(paths: tuple[str, ...], fmt: str, engine: str, spark_master: str | None
 
 
 def _scan_json(result: Any) -> dict[str, Any]:
-    from .report import to_json
+    from ..report.scan import to_json
 
     return to_json(result)
 
 
-from .clean_cli import clean  # noqa: E402  (light: click only; commands import the rest)
-from .index_cli import index  # noqa: E402
+from .clean import clean  # noqa: E402  (light: click only; commands import the rest)
+from .index import index  # noqa: E402
 
 main.add_command(clean)
 main.add_command(index)
