@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .errors import ConfigError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -44,10 +46,6 @@ BOUNDS: dict[str, tuple[float | None, float | None]] = {
 KNOWN_KEYS = LIST_KEYS | INT_KEYS | FLOAT_KEYS | BOOL_KEYS | STR_KEYS | frozenset(CHOICES)
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
-
-
-class ConfigError(Exception):
-    """A configuration file that cannot be used; the message names the file."""
 
 
 def find_config(start: str | os.PathLike[str] | None = None) -> tuple[Path, dict[str, Any]] | None:

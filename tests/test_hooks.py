@@ -12,16 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from dedup.hooks import core as hooks
-from dedup.hooks.core import (
-    check_main,
-    clean_main,
-    clip,
-    message,
-    normpath,
-    parse_name_status,
-    where,
-)
+from dedup.hooks import check_main, clean_main
+from dedup.hooks import common as hooks
+from dedup.hooks.common import clip, message, normpath, where
+from dedup.hooks.git import parse_name_status
+from dedup.options import CleanOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -167,7 +162,7 @@ def test_check_fails_exactly_when_clean_would_remove(name: str, tmp_path: Path,
     (tmp_path / ".git").mkdir()
     add_fixture(tmp_path, name, name)
     removals = sum(len(a.canonical.removals)
-                   for a in clean_inputs([name], Settings(), scope="within").articles)
+                   for a in clean_inputs([name], Settings(), options=CleanOptions(scope="within")).articles)
     assert check_main(["--no-staged", name]) == 1 or not removals
     within = [line for line in capsys.readouterr().out.splitlines() if " repeats " in line]
     assert len(within) == removals
@@ -201,7 +196,7 @@ def test_clean_fixes_to_the_canonical_version(tmp_path: Path, monkeypatch: pytes
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".git").mkdir()
     path = add_fixture(tmp_path, "repeated-intro.txt", "story.txt")
-    canonical = clean_inputs(["story.txt"], Settings(), scope="within").files[0].new
+    canonical = clean_inputs(["story.txt"], Settings(), options=CleanOptions(scope="within")).files[0].new
     assert clean_main(["story.txt"]) == 1
     assert capsys.readouterr().out == "story.txt: fixed: 2 passages removed\n"
     assert path.read_bytes() == canonical
@@ -431,7 +426,7 @@ def test_pre_commit_framework(repo: Path, precommit_home: Path) -> None:
     from dedup.settings import Settings
 
     story = add_fixture(repo, "repeated-intro.txt", "news/flood.txt")
-    canonical = clean_inputs([str(story)], Settings(), scope="within").files[0].new
+    canonical = clean_inputs([str(story)], Settings(), options=CleanOptions(scope="within")).files[0].new
     git(repo, "add", "news/flood.txt")
     code, out = pre_commit(repo, precommit_home, "run")
     assert code == 1, out
@@ -470,7 +465,7 @@ def test_pre_commit_framework(repo: Path, precommit_home: Path) -> None:
 def test_light_nltk_keeps_punkt_and_leaves_scipy_importable() -> None:
     code = (
         "import sys\n"
-        "from dedup.hooks.core import light_nltk\n"
+        "from dedup.text.sentences import light_nltk\n"
         "light_nltk()\n"
         "assert 'nltk.tokenize.punkt' in sys.modules\n"
         "assert not [m for m in sys.modules if m.split('.')[0] in ('scipy', 'sklearn')]\n"
@@ -486,7 +481,7 @@ def test_light_nltk_keeps_punkt_and_leaves_scipy_importable() -> None:
 def test_no_heavy_import_without_files() -> None:
     code = (
         "import sys\n"
-        "from dedup.hooks.core import check_main, clean_main\n"
+        "from dedup.hooks import check_main, clean_main\n"
         "assert check_main([]) == 0 and clean_main([]) == 0\n"
         "heavy = [m for m in ('numpy', 'nltk', 'rich', 'datasketch', 'scipy') if m in sys.modules]\n"
         "assert not heavy, heavy\n"

@@ -17,6 +17,7 @@ from conftest import FIXTURES, shared_path
 
 from dedup.detect.across import candidate_pairs as local_candidate_pairs
 from dedup.io.reader import ReadOptions, iter_inputs
+from dedup.options import CleanOptions
 from dedup.pipeline.scan import scan
 from dedup.settings import Settings
 from dedup.spark.components import min_labels
@@ -44,7 +45,7 @@ def _local(path: Path, keep: str = "first") -> tuple[list[Any], list[tuple[str, 
     from dedup.pipeline.clean import clean_inputs
 
     findings = scan(iter_inputs([str(path)]), Settings(), jobs=2).findings
-    cleaned = clean_inputs([str(path)], Settings(), keep=keep, jobs=2)
+    cleaned = clean_inputs([str(path)], Settings(), options=CleanOptions(keep=keep), jobs=2)
     canonical = [(o.article.id, o.canonical.text) for f in cleaned.files for o in f.articles
                  if o.dropped is None]
     return findings, canonical

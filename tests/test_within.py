@@ -8,8 +8,7 @@ import pytest
 from conftest import FIXTURES, jaccard_by_hand, shared_path
 
 from dedup.detect.findings import Finding
-from dedup.pipeline.api import scan_paths
-from dedup.pipeline.scan import ScanResult
+from dedup.pipeline.scan import ScanResult, scan_paths
 
 
 def within(result: ScanResult) -> list[Finding]:

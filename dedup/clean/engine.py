@@ -24,8 +24,9 @@ import numpy as np
 from ..detect.templates import TRAILER, data_lines, same_words, template_paragraphs
 from ..detect.within import shared_shingles
 from ..document import Doc, analyze, contained, overlap
+from ..options import CleanOptions
 from ..settings import Settings
-from ..sketch.shingle import Shingler
+from ..sketch.shingle import Shingler, shared_shingler
 from ..text.joins import join_points
 from ..text.normalize import normalize, words
 from .spans import Run, Words, doubled_runs, pasted_runs
@@ -75,8 +76,11 @@ class Edit:
 
 @dataclass
 class Canonical:
+    """A cleaned article: its text, the edits that made it, and the text's analysis."""
+
     text: str
     edits: list[Edit] = field(default_factory=list)
+    doc: Doc | None = field(default=None, compare=False, repr=False)
 
     @property
     def removals(self) -> list[Edit]:
@@ -127,46 +131,55 @@ def _figures(norm: str) -> Counter[str]:
     return Counter(w for w in words(norm) if _DIGIT.search(w))
 
 
-def canonicalize(doc: Doc, settings: Settings | None = None, keep: str = "first",
-                 fix_joins: bool = True) -> Canonical:
+def canonicalize(doc: Doc, settings: Settings | None = None,
+                 options: CleanOptions | None = None) -> Canonical:
     """The canonical version of one article and the edits that make it.
 
     Args:
-        doc: the analysed article (``dedup.document.analyze``).
+        doc: the analysed article (``dedup.analyze``).
         settings: thresholds and shingles; the defaults when omitted.
-        keep: which copy survives: ``first`` (default), ``longest`` (the most
-            complete copy, at the position of the first), ``newest`` (the same as
-            ``first`` inside one article; it picks among articles by date).
-        fix_joins: put back the space of sentences glued together ("added.The").
+        options: which copy survives (``keep``: ``first``, the default; ``longest``,
+            the most complete copy at the position of the first; ``newest``, the
+            same as ``first`` inside one article) and whether sentences glued
+            together are repaired (``fix_joins``, "added.The"). The defaults when
+            omitted.
+
+    Returns:
+        The canonical text, its edits, and (in ``doc``) the analysis of that text,
+        so that nothing analyses it again.
 
     Example:
-        >>> from dedup.document import analyze
-        >>> from dedup.io.reader import Article
-        >>> from dedup.sketch.shingle import Shingler
+        >>> from dedup import Article, Settings, analyze
         >>> text = "One two three four five six seven eight nine.\\nSomething else entirely here now okay.\\nOne two three four five six seven eight nine."
-        >>> doc = analyze(Article("a", text, "a"), Settings(), Shingler())
-        >>> canonicalize(doc).text.splitlines()
+        >>> canonicalize(analyze(Article("a", text, "a"), Settings())).text.splitlines()
         ['One two three four five six seven eight nine.', 'Something else entirely here now okay.']
     """
     settings = settings or Settings()
-    shingler = Shingler(settings.shingle, settings.ngram)
+    options = options or CleanOptions()
+    keep, fix_joins = options.keep, options.fix_joins
+    shingler = shared_shingler(settings.shingle, settings.ngram)
     result, origin = _once(doc, settings, keep, fix_joins, shingler)
     edits = list(result.edits)
+    final: Doc | None = doc
     # Removing one copy can reveal another (a caption doubled inside a line, then
     # equal to a caption elsewhere): clean again until nothing changes, so that
     # cleaning a cleaned article changes nothing.
     for _ in range(MAX_ROUNDS):
         if not result.edits:
             break
-        article = replace(doc.article, text=result.text)
-        again, again_origin = _once(analyze(article, settings, shingler), settings, keep,
-                                    fix_joins, shingler)
+        analysed = analyze(replace(doc.article, text=result.text), settings, shingler)
+        final = None
+        again, again_origin = _once(analysed, settings, keep, fix_joins, shingler)
         if again.text == result.text:
+            final = analysed
             break
         edits.extend(_map_edit(e, origin) for e in again.edits)
         origin = origin[again_origin]
         result = again
-    return Canonical(result.text, sorted(edits, key=lambda e: (e.start, e.kind != "join")))
+    if final is None:
+        final = analyze(replace(doc.article, text=result.text), settings, shingler)
+    return Canonical(result.text, sorted(edits, key=lambda e: (e.start, e.kind != "join")),
+                     doc=final)
 
 
 def _map_edit(edit: Edit, origin: np.ndarray) -> Edit:

@@ -13,10 +13,8 @@ from typing import Any
 
 import click
 
+from ..errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND
 from .common import (
-    EXIT_CLEAN,
-    EXIT_ERROR,
-    EXIT_FOUND,
     Run,
     common_options,
     corpus_options,
@@ -63,27 +61,26 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
 
     run = Run(flags)
     settings = run.settings()
-    keep = keep or run.get("keep", "first")
-    fix_joins = run.get("fix_joins", True)
+    options = run.clean_options(keep=keep)
     if flags.get("engine") == "spark":
-        from ..spark.io import spark_clean
+        from .spark import spark_clean
 
-        sys.exit(spark_clean(paths, run, keep=keep, fix_joins=fix_joins, check=check,
+        sys.exit(spark_clean(paths, run, options, check=check,
                              master=flags.get("spark_master"), output=flags.get("output")))
     stdin = sys.stdin.buffer.read() if "-" in paths else None
     started = time.perf_counter()
     with progress_bar(run, "cleaning") as progress, _linked_index(run, settings) as index:
-        result = clean_inputs(paths, settings, run.read_options(), keep=keep,
-                              scope=run.get("scope", "all"), fix_joins=fix_joins, jobs=run.jobs,
+        result = clean_inputs(paths, settings, run.read_options(), options, jobs=run.jobs,
                               progress=progress, stdin=stdin,
-                              index=index if run.get("index_location") else None)
+                              index=index if run.get("index_location") else None,
+                              keep_docs=index is not None)
         elapsed = time.perf_counter() - started
         changed = [f for f in result.files if f.changed]
         writing = not (check or show_diff)
         if writing:
             result.errors.extend(_write(result, output_dir))
         if writing and index is not None and run.get("update_index"):
-            _update_index(index, result, settings)
+            _update_index(index, result)
     if show_diff:
         click.echo(diff(result), nl=False)
     elif fmt == "json":
@@ -111,7 +108,7 @@ def _write(result: Any, output_dir: str | None) -> list[Any]:
 
     A file that cannot be written is left as it was and reported; the others go on.
     """
-    from ..io.reader import InputError
+    from ..errors import InputError
     from ..io.writer import atomic_write, gzip_bytes
 
     errors = []
@@ -137,28 +134,18 @@ def _linked_index(run: Run, settings: Any) -> Iterator[Any]:
     if not location:
         yield None
         return
-    from ..index import IndexStoreError
     from ..index.link import open_index
 
-    try:
-        index = open_index(location, settings, create=bool(run.get("update_index")))
-    except IndexStoreError as exc:
-        raise click.UsageError(str(exc)) from None
-    with index:
+    with open_index(location, settings, create=bool(run.get("update_index"))) as index:
         yield index
 
 
-def _update_index(index: Any, result: Any, settings: Any) -> None:
+def _update_index(index: Any, result: Any) -> None:
     """Add what was kept: cleaned articles, not dropped duplicates."""
-    from dataclasses import replace
-
-    from ..document import analyze
     from ..index.link import update_index
-    from ..sketch.shingle import Shingler
 
-    shingler = Shingler(settings.shingle, settings.ngram)
-    update_index(index, [analyze(replace(o.article, text=o.canonical.text), settings, shingler)
-                         for o in result.articles if o.dropped is None])
+    update_index(index, [doc for o, doc in zip(result.articles, result.docs)
+                         if o.dropped is None and doc is not None])
 
 
 def _relative(path: str) -> str:

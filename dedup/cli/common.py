@@ -10,9 +10,8 @@ from typing import Any
 
 import click
 
-from ..config import ConfigError, load_config
+from ..config import load_config
 
-EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 SETTING_KEYS = ("shingle", "ngram", "num_perm", "seed", "threshold", "containment", "min_words",
                 "max_bucket")
 
@@ -78,10 +77,7 @@ class Run:
     """Merged configuration for one command: flags win over the config file."""
 
     def __init__(self, flags: dict[str, Any]) -> None:
-        try:
-            self.config = load_config()
-        except ConfigError as exc:
-            raise click.UsageError(str(exc)) from None
+        self.config = load_config()
         self.flags = flags
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -93,10 +89,17 @@ class Run:
     def settings(self) -> Any:
         from ..settings import Settings
 
-        try:
-            return Settings().with_(**{k: self.get(k) for k in SETTING_KEYS})
-        except ValueError as exc:
-            raise click.UsageError(str(exc)) from None
+        return Settings().with_(**{k: self.get(k) for k in SETTING_KEYS})
+
+    def clean_options(self, **flags: Any) -> Any:
+        """The cleaning choices: flags given here, then the command's, then the config."""
+        from ..options import CleanOptions
+
+        return CleanOptions().with_(
+            keep=flags.get("keep") or self.get("keep"),
+            fix_joins=self.get("fix_joins"),
+            scope=self.get("scope"),
+        )
 
     def read_options(self) -> Any:
         from ..io.reader import DEFAULT_INCLUDE, ReadOptions

@@ -9,24 +9,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import click
 
-EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
-JSON_VERSION = 1
+from ..errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, JSON_VERSION, DedupError
+
 SIGNATURE_FLAGS = ("shingle", "ngram", "num_perm", "seed")
 RUN_FLAGS = ("threshold", "containment", "min_words")
-
-
-class IndexCommandError(click.ClickException):
-    """An index that cannot be used: exit code 2, the message names the index."""
-
-    exit_code = EXIT_ERROR
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"dedup: error: {self.format_message()}", err=True)
 
 
 def _unit(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -69,7 +59,7 @@ def read_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _run(flags: dict[str, Any]) -> Any:
-    from .main import Run
+    from .common import Run
 
     return Run(flags)
 
@@ -81,46 +71,35 @@ def _open(run: Any, *, create: bool) -> Any:
     only when given; thresholds and ``min_words`` given as flags or config apply to
     this run (and are stored with a new index).
     """
-    from ..index import IndexStoreError, MissingIndexError
+    from ..index import MissingIndexError
     from ..index.link import open_index
 
     location = run.get("index_location") or run.get("index")
     name = run.flags.get("name") or "dedup"
     given = any(run.get(key) is not None for key in SIGNATURE_FLAGS)
     try:
-        try:
-            idx = open_index(location, run.settings() if given else None, create=False, name=name)
-        except MissingIndexError:
-            if not create:
-                raise
-            idx = open_index(location, run.settings(), create=True, name=name)
-    except IndexStoreError as exc:
-        raise IndexCommandError(str(exc)) from None
+        idx = open_index(location, run.settings() if given else None, create=False, name=name)
+    except MissingIndexError:
+        if not create:
+            raise
+        idx = open_index(location, run.settings(), create=True, name=name)
     try:
         idx.settings = idx.settings.with_(**{key: run.get(key) for key in RUN_FLAGS})
-    except ValueError as exc:
+    except DedupError:
         idx.close()
-        raise click.UsageError(str(exc)) from None
+        raise
     return idx
 
 
 def _articles(run: Any, paths: tuple[str, ...], errors: list[Any]) -> Any:
-    from ..io.reader import Article, iter_inputs
+    from ..document import Article
+    from ..io.reader import iter_inputs
 
     for item in iter_inputs(paths, run.read_options()):
         if isinstance(item, Article):
             yield item
         else:
             errors.append(item)
-
-
-def _guarded(action: Callable[[], Any]) -> Any:
-    from ..index import IndexStoreError
-
-    try:
-        return action()
-    except IndexStoreError as exc:
-        raise IndexCommandError(str(exc)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -150,14 +129,14 @@ def add(paths: tuple[str, ...], **flags: Any) -> None:
     PATHS are .txt/.md files, JSON lines (.jsonl, .jsonl.gz), directories, or -
     for stdin. An article already in the index under the same key is replaced.
     """
-    from .main import print_errors, progress_bar
+    from .common import print_errors, progress_bar
 
     run = _run(flags)
     errors: list[Any] = []
     with _open(run, create=True) as idx, progress_bar(run, "indexing") as progress:
         before = len(idx)
-        entries = _guarded(partial(idx.add_articles, _articles(run, paths, errors),
-                                   jobs=run.jobs, progress=progress))
+        entries = idx.add_articles(_articles(run, paths, errors),
+                                   jobs=run.jobs, progress=progress)
         after = len(idx)
     print_errors(errors)
     if not run.quiet:
@@ -181,14 +160,14 @@ def query(paths: tuple[str, ...], limit: int | None, fmt: str, **flags: Any) -> 
     the shingle sets. An article's own key is left out. Exits 1 when anything
     matches, 0 when nothing does.
     """
-    from .main import print_errors
+    from .common import print_errors
 
     run = _run(flags)
     errors: list[Any] = []
     results: list[tuple[Any, list[Any]]] = []
     with _open(run, create=False) as idx:
         for article in _articles(run, paths, errors):
-            matches = _guarded(partial(idx.query_article, article, exclude=article.id, limit=limit))
+            matches = idx.query_article(article, exclude=article.id, limit=limit)
             results.append((article, matches))
         location = idx.location
     if fmt == "json":
@@ -246,7 +225,7 @@ def remove(keys: tuple[str, ...], **flags: Any) -> None:
     missing = []
     with _open(run, create=False) as idx:
         for key in keys:
-            if _guarded(partial(idx.remove, key)) == 0:
+            if idx.remove(key) == 0:
                 missing.append(key)
             elif not run.quiet:
                 click.echo(f"removed {key}", err=True)
@@ -264,7 +243,7 @@ def stats(fmt: str, **flags: Any) -> None:
     """Show the index's size, settings and banding."""
     run = _run(flags)
     with _open(run, create=False) as idx:
-        info = _guarded(idx.stats)
+        info = idx.stats()
     if fmt == "json":
         click.echo(json.dumps({"version": JSON_VERSION, **info.to_json()}))
         return
@@ -295,19 +274,15 @@ def link_scan(run: Any, result: Any, settings: Any) -> None:
     The scan's settings are the index's too (its articles were shingled with them), so
     an index built with other signature settings is an error.
     """
-    from ..index import IndexStoreError
     from ..index.link import index_findings, open_index, update_index
 
     compare = run.get("index_location")
     location = compare or run.get("index")
     ids = dict.fromkeys(aid for aid, _ in result.articles)  # in order, once each
     docs = [result.docs[aid] for aid in ids if aid in result.docs]
-    try:
-        with open_index(location, settings, create=bool(run.get("update_index")),
-                        name="dedup") as idx:
-            if compare:
-                result.findings.extend(index_findings(idx, docs))
-            if run.get("update_index"):
-                update_index(idx, docs)
-    except IndexStoreError as exc:
-        raise IndexCommandError(str(exc)) from None
+    with open_index(location, settings, create=bool(run.get("update_index")),
+                    name="dedup") as idx:
+        if compare:
+            result.findings.extend(index_findings(idx, docs))
+        if run.get("update_index"):
+            update_index(idx, docs)

@@ -12,7 +12,6 @@ ScopeName = Literal["within", "across"]
 # repeats that are reported but never removed.
 Reason = Literal["duplicate", "contained", "covered", "short", "template", "shared"]
 INFORMATIONAL: frozenset[str] = frozenset({"short", "template"})
-JSON_VERSION = 1
 
 
 @dataclass(frozen=True)

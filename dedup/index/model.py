@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..document import Doc, analyze, article_shingles, overlap
+from ..errors import DedupError
 from ..io.reader import Article
 from ..settings import Settings
 from ..sketch.minhash import band_keys, signatures
@@ -25,7 +26,7 @@ SCHEMA_VERSION = 1
 EntryKind = Literal["article", "paragraph"]
 
 
-class IndexStoreError(Exception):
+class IndexStoreError(DedupError):
     """Base of every index error; the message starts with the index's location."""
 
 

@@ -17,8 +17,11 @@ import os
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Any, BinaryIO
+
+from ..document import Article as Article  # re-exported: what the reader yields
+from ..errors import InputError as InputError
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
@@ -33,36 +36,6 @@ STDIN = "-"
 _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _SNIFF = 8192
-
-
-@dataclass
-class Article:
-    """One article: its id, its decoded text (line endings kept) and where it came from.
-
-    ``text`` is the file's content after the UTF-8 BOM (``bom`` says whether there
-    was one); ``line`` is the record's line number for JSON lines, ``record`` the
-    whole decoded record.
-    """
-
-    id: str
-    text: str
-    source: str
-    line: int | None = None
-    date: str | None = None
-    bom: bool = False
-    markdown: bool = False
-    record: dict[str, Any] | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True)
-class InputError:
-    """A bad input: ``input`` names the file (and ``path:line`` for a record)."""
-
-    input: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.input}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ and the Spark engine inside its tasks.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,8 +14,10 @@ import numpy as np
 from ..detect.across import ARTICLE, Items, find_across
 from ..detect.findings import Finding
 from ..detect.within import find_within
-from ..document import Doc, analyze_many
-from ..io.reader import Article, InputError, Item
+from ..document import Article, Doc, analyze_many
+from ..errors import InputError
+from ..io.reader import Item, ReadOptions, iter_inputs
+from ..parallel import ordered_map
 from ..settings import Settings
 from ..sketch.minhash import band_keys, bands_for_recall, signatures
 from ..sketch.shingle import shared_shingler, split
@@ -135,18 +136,7 @@ def _chunks(items: Iterable[Item], errors: list[InputError], size: int) -> Itera
 def map_chunks(chunks: Iterator[list[Article]], settings: Settings, scope: str, jobs: int,
                keep_docs: bool) -> Iterator[ChunkResult]:
     """Analyse chunks in order, in ``jobs`` processes, holding a bounded window in flight."""
-    if jobs <= 1:
-        for chunk in chunks:
-            yield analyze_chunk(chunk, settings, scope, keep_docs)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        window: list[Future[ChunkResult]] = []
-        for chunk in chunks:
-            window.append(pool.submit(analyze_chunk, chunk, settings, scope, keep_docs))
-            if len(window) >= jobs * 2:
-                yield window.pop(0).result()
-        for future in window:
-            yield future.result()
+    return ordered_map(analyze_chunk, chunks, settings, scope, keep_docs, jobs=jobs)
 
 
 def scan(items: Iterable[Item], settings: Settings | None = None, scope: str = "all",
@@ -178,3 +168,15 @@ def scan(items: Iterable[Item], settings: Settings | None = None, scope: str = "
     return result
 
 
+def scan_paths(paths: Iterable[str], settings: Settings | None = None, scope: str = "all",
+               options: ReadOptions | None = None, jobs: int = 1) -> ScanResult:
+    """Scan files, directories or JSON lines for near-duplicates.
+
+    Example:
+        >>> from dedup import scan_paths
+        >>> result = scan_paths(["fixtures/repeated-intro.txt"], scope="within")
+        >>> [(f.a.paragraph, f.b.paragraph) for f in result.duplicates]
+        [(0, 2), (1, 3)]
+    """
+    return scan(iter_inputs(list(paths), options or ReadOptions()), settings or Settings(),
+                scope=scope, jobs=jobs, keep_docs=True)

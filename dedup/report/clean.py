@@ -6,7 +6,7 @@ import difflib
 from typing import Any
 
 from ..clean.engine import Edit
-from ..detect.findings import JSON_VERSION
+from ..errors import JSON_VERSION
 from ..pipeline.clean import ArticleOutcome, CleanResult
 
 CONTEXT = 80

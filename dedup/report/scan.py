@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from ..detect.findings import JSON_VERSION, Finding, Ref
+from ..detect.findings import Finding, Ref
+from ..errors import JSON_VERSION
 from ..pipeline.scan import ScanResult
 
 PREVIEW = 400

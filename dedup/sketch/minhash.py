@@ -36,12 +36,14 @@ def fmix32(h: np.ndarray) -> np.ndarray:
     h = h * _C1
     h = h ^ (h >> np.uint32(13))
     h = h * _C2
-    return h ^ (h >> np.uint32(16))
+    out: np.ndarray = h ^ (h >> np.uint32(16))
+    return out
 
 
 def signature(hashes: np.ndarray, num_perm: int = 128, seed: int = 1) -> np.ndarray:
     """The MinHash signature (``num_perm`` uint32 values) of one set of 32-bit hashes."""
-    return signatures([hashes], num_perm, seed)[0]
+    out: np.ndarray = signatures([hashes], num_perm, seed)[0]
+    return out
 
 
 def signatures(sets: Sequence[np.ndarray], num_perm: int = 128, seed: int = 1) -> np.ndarray:

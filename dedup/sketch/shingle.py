@@ -44,7 +44,8 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
     h = h * _M1
     h = h ^ (h >> _S33)
     h = h * _M2
-    return h ^ (h >> _S33)
+    out: np.ndarray = h ^ (h >> _S33)
+    return out
 
 
 def _powers(count: int) -> np.ndarray:
@@ -158,7 +159,8 @@ class Shingler:
             h ^= units[j: j + m]
             h *= _MULT
         h ^= np.uint64(n)
-        return (_fmix64(h) >> _S32).astype(np.uint32)
+        out: np.ndarray = (_fmix64(h) >> _S32).astype(np.uint32)
+        return out
 
     def sets_many(self, units: np.ndarray, starts: np.ndarray, ends: np.ndarray,
                   windows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -16,13 +16,13 @@ paragraph's index, which is the order the local engine numbers them in.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..detect.findings import Finding
-from ..settings import KEEP_POLICIES, SCOPES, Settings
+from ..errors import UsageError
+from ..settings import KEEP_POLICIES, SCOPES, KeepPolicy, Settings
 from . import tasks
 from .components import COLLECT_LIMIT, components
 
@@ -46,7 +46,7 @@ CLUSTER_SCHEMA = ("ordinal long, id string, cluster long, dropped boolean, dupli
 ERROR_SCHEMA = "ordinal long, id string, message string"
 
 
-class SparkEngineError(Exception):
+class SparkEngineError(UsageError):
     """A DataFrame or option the Spark engine cannot use; the message says which."""
 
 
@@ -117,11 +117,9 @@ def clean_text(doc: Any, findings: list[Finding], settings: Settings, keep: str,
                fix_joins: bool) -> str:
     """The cleaned text of one analysed article, by :func:`dedup.clean.engine.canonicalize`."""
     from ..clean.engine import canonicalize
+    from ..options import CleanOptions
 
-    options: dict[str, Any] = {"settings": settings, "keep": keep, "fix_joins": fix_joins}
-    if "findings" in inspect.signature(canonicalize).parameters:
-        options["findings"] = findings
-    return str(canonicalize(doc, **options).text)
+    return str(canonicalize(doc, settings, CleanOptions(keep=cast(KeepPolicy, keep), fix_joins=fix_joins)).text)
 
 
 def cleaner_available() -> bool:

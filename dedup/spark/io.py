@@ -1,4 +1,4 @@
-"""``dedup scan --engine spark`` and ``dedup clean --engine spark``.
+"""Reading and writing for the Spark engine (``dedup scan|clean --engine spark``).
 
 Inputs are JSON lines (``.jsonl``, ``.ndjson``, gzipped or not) or Parquet files,
 local paths or any URI Spark reads (``s3a://``, ``hdfs://``, ``abfss://``...). JSON
@@ -12,15 +12,13 @@ import gzip
 import json
 import os
 import re
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import click
-
-from ..io.reader import JSONL_SUFFIXES, MAX_LINE_CHARS, MAX_RECORD_ERRORS, InputError, ReadOptions
+from ..errors import InputError, InputFailure
+from ..io.reader import JSONL_SUFFIXES, MAX_LINE_CHARS, MAX_RECORD_ERRORS, ReadOptions
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -30,8 +28,8 @@ INPUT_SCHEMA = "ordinal long, id string, text string, date string, record string
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
-class SparkInputError(click.ClickException):
-    exit_code = 2
+class SparkInputError(InputFailure):
+    """Inputs the Spark engine cannot read; the message names the file."""
 
 
 @dataclass
@@ -256,7 +254,7 @@ def read_inputs(spark: SparkSession, paths: Sequence[str], options: ReadOptions)
     return inputs
 
 
-def _columns(inputs: Inputs, options: ReadOptions) -> dict[str, Any]:
+def columns_of(inputs: Inputs, options: ReadOptions) -> dict[str, Any]:
     if inputs.kind == "jsonl":
         return {"id_col": "id", "text_col": "text", "date_col": "date", "ordinal_col": "ordinal"}
     columns = inputs.frame.columns
@@ -266,39 +264,7 @@ def _columns(inputs: Inputs, options: ReadOptions) -> dict[str, Any]:
             "ordinal_col": "_ordinal"}
 
 
-def spark_scan(paths: Sequence[str], run: Any, *, fmt: str, master: str | None,
-               output: str | None) -> int:
-    """Run ``dedup scan`` on Spark; return the exit code."""
-    from ..cli.main import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, print_errors
-    from ..detect.findings import INFORMATIONAL
-    from . import deduplicate
-
-    settings = run.settings()
-    options = run.read_options()
-    started = time.perf_counter()
-    spark, owned = _session(master)
-    try:
-        inputs = read_inputs(spark, paths, options)
-        result = deduplicate(inputs.frame, settings, scope=run.get("scope", "all"),
-                             canonical=False, **_columns(inputs, options))
-        findings = result.findings.orderBy("section", "ordinal", "seq")
-        if output:
-            _write_findings(findings, output)
-            found = findings.filter(~findings.reason.isin(*INFORMATIONAL)).limit(1).count() > 0
-            if not run.quiet:
-                click.echo(f"dedup: findings written to {output}", err=True)
-        else:
-            scan_result = _scan_result(result, inputs.errors)
-            found = bool(scan_result.duplicates)
-            _render(scan_result, fmt, None if run.quiet else time.perf_counter() - started)
-    finally:
-        if owned:
-            spark.stop()
-    print_errors(inputs.errors)
-    return EXIT_ERROR if inputs.errors else EXIT_FOUND if found else EXIT_CLEAN
-
-
-def _session(master: str | None) -> tuple[SparkSession, bool]:
+def session(master: str | None) -> tuple[SparkSession, bool]:
     """The active session (left running), or a new one that the command stops."""
     from pyspark.sql import SparkSession
 
@@ -310,71 +276,11 @@ def _session(master: str | None) -> tuple[SparkSession, bool]:
     return spark_session(master), True
 
 
-def _scan_result(result: Any, errors: list[InputError]) -> Any:
-    from ..pipeline.scan import ScanResult
-
-    return ScanResult(articles=result.collect_articles(), findings=result.collect_findings(),
-                      errors=errors)
-
-
-def _render(scan_result: Any, fmt: str, elapsed: float | None) -> None:
-    from ..report.scan import to_json
-
-    if fmt == "json":
-        click.echo(json.dumps(to_json(scan_result), ensure_ascii=False, indent=None))
-        return
-    from rich.console import Console
-
-    from ..report.scan import render_rich
-
-    render_rich(scan_result, Console(highlight=False), elapsed)
-
-
-def _write_findings(findings: DataFrame, output: str) -> None:
+def write_findings(findings: DataFrame, output: str) -> None:
     if is_parquet(output):
         findings.drop("json").write.mode("overwrite").parquet(output)
     else:
         findings.select("json").write.mode("overwrite").text(output)
-
-
-def spark_clean(paths: Sequence[str], run: Any, *, keep: str, fix_joins: bool, check: bool,
-                master: str | None, output: str | None) -> int:
-    """Run ``dedup clean`` on Spark, writing the canonical articles to ``output``."""
-    from pyspark.sql import functions as F
-
-    from ..cli.main import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, print_errors
-    from . import deduplicate
-
-    if not output and not check:
-        raise click.UsageError("--engine spark writes to --output PATH (JSON lines, or Parquet "
-                               "when PATH ends in .parquet); or use --check")
-    settings = run.settings()
-    options = run.read_options()
-    spark, owned = _session(master)
-    try:
-        inputs = read_inputs(spark, paths, options)
-        columns = _columns(inputs, options)
-        result = deduplicate(inputs.frame, settings, scope=run.get("scope", "all"), keep=keep,
-                             fix_joins=fix_joins, **columns)
-        assert result.canonical is not None
-        original = inputs.frame.select(columns["ordinal_col"],
-                                       F.col(columns["text_col"]).alias("_original"))
-        canonical = result.canonical.join(original, columns["ordinal_col"])
-        cleaned = canonical.filter(F.col(columns["text_col"]) != F.col("_original")).count()
-        dropped = result.clusters.filter("dropped").count()
-        if output and not check:
-            ordered = canonical.orderBy(columns["ordinal_col"]).drop("_original")
-            _write_canonical(ordered, inputs.kind, output, options)
-        if not run.quiet:
-            click.echo(f"dedup: {cleaned} articles cleaned, {dropped} dropped as duplicates"
-                       + ("" if check or not output else f"; written to {output}"), err=True)
-    finally:
-        if owned:
-            spark.stop()
-    print_errors(inputs.errors)
-    if inputs.errors:
-        return EXIT_ERROR
-    return EXIT_FOUND if cleaned or dropped else EXIT_CLEAN
 
 
 def canonical_line(row: Any, text_field: str) -> str:
@@ -385,7 +291,7 @@ def canonical_line(row: Any, text_field: str) -> str:
     return json.dumps({**record, text_field: row["text"]}, ensure_ascii=False)
 
 
-def _write_canonical(frame: DataFrame, kind: str, output: str, options: ReadOptions) -> None:
+def write_canonical(frame: DataFrame, kind: str, output: str, options: ReadOptions) -> None:
     spark = frame.sparkSession
     if kind == "jsonl":
         if is_parquet(output):

@@ -16,8 +16,7 @@ import numpy as np
 from ..detect.findings import Finding, Ref
 from ..detect.unionfind import UnionFind
 from ..detect.within import find_within
-from ..document import Doc, overlap
-from ..io.reader import Article
+from ..document import Article, Doc, overlap
 from ..pipeline.scan import analyze_chunk
 from ..settings import Settings
 
