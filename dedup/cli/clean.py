@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
@@ -20,7 +19,9 @@ from .common import (
     corpus_options,
     error_console,
     print_errors,
+    print_report,
     progress_bar,
+    terminal_text,
 )
 
 
@@ -57,7 +58,7 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
     --check/--diff), 2 usage or input errors.
     """
     from ..pipeline.clean import clean_inputs
-    from ..report.clean import diff, render_rich, to_json
+    from ..report.clean import diff, report, to_json
 
     run = Run(flags)
     settings = run.settings()
@@ -69,7 +70,7 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
                              master=flags.get("spark_master"), output=flags.get("output")))
     stdin = sys.stdin.buffer.read() if "-" in paths else None
     started = time.perf_counter()
-    with progress_bar(run, "cleaning") as progress, _linked_index(run, settings) as index:
+    with progress_bar(run, "cleaning", paths) as progress, _linked_index(run, settings) as index:
         result = clean_inputs(paths, settings, run.read_options(), options, jobs=run.jobs,
                               progress=progress, stdin=stdin,
                               index=index if run.get("index_location") else None,
@@ -90,13 +91,15 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
             if outcome.path == "-":
                 sys.stdout.buffer.write(outcome.new)
                 sys.stdout.flush()
-    if check:
+    rich_report = fmt == "rich" and not run.quiet and not show_diff
+    if check and not run.quiet and not rich_report:  # the report lists them
         for outcome in changed:
-            click.echo(f"would clean {outcome.path}", err=True)
-    if fmt == "rich" and not run.quiet and not show_diff:
-        render_rich(result, error_console(), elapsed)
+            click.echo(terminal_text(f"would clean {outcome.path}"), err=True)
+    if rich_report:
+        print_report(report(result, dry_run=not writing, elapsed=elapsed), error_console(),
+                     verbose=run.verbose)
     if html_path:
-        _save_html(result, html_path, elapsed)
+        _save_html(result, html_path, dry_run=not writing, elapsed=elapsed)
     print_errors(result.errors)
     if result.errors:
         sys.exit(EXIT_ERROR)
@@ -156,13 +159,8 @@ def _relative(path: str) -> str:
     return rel
 
 
-def _save_html(result: Any, path: str, elapsed: float) -> None:
-    from rich.console import Console
-
-    from ..report.clean import render_rich
-
-    console = Console(record=True, file=io.StringIO(), width=140)
-    render_rich(result, console, elapsed)
+def _save_html(result: Any, path: str, *, dry_run: bool, elapsed: float) -> None:
     from ..io.writer import atomic_write
+    from ..report.html import clean_page
 
-    atomic_write(path, console.export_html(inline_styles=True).encode("utf-8"))
+    atomic_write(path, clean_page(result, dry_run=dry_run, elapsed=elapsed).encode("utf-8"))

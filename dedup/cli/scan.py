@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND
-from .common import Run, common_options, corpus_options, print_errors, progress_bar
+from .common import Run, common_options, corpus_options, print_errors, print_report, progress_bar
 
 
 @click.command()
@@ -18,9 +18,11 @@ from .common import Run, common_options, corpus_options, print_errors, progress_
 @common_options
 @click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich",
               help="Rich report on the terminal, or the versioned JSON document on stdout.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also save the report as a standalone HTML page.")
 @corpus_options("compare with the corpus in this index", "scanned", "findings")
-def scan(paths: tuple[str, ...], fmt: str, engine: str, spark_master: str | None,
-         output: str | None, **flags: Any) -> None:
+def scan(paths: tuple[str, ...], fmt: str, html_path: str | None, engine: str,
+         spark_master: str | None, output: str | None, **flags: Any) -> None:
     """Report near-duplicates within and across the articles in PATHS.
 
     PATHS are .txt/.md files, JSON lines (.jsonl, .jsonl.gz), directories, or -
@@ -37,23 +39,29 @@ def scan(paths: tuple[str, ...], fmt: str, engine: str, spark_master: str | None
     settings = run.settings()
     started = time.perf_counter()
     linked = bool(run.get("index_location") or run.get("update_index"))
-    with progress_bar(run, "scanning") as progress:
+    shown = (fmt == "rich" and not run.quiet) or bool(html_path)
+    with progress_bar(run, "scanning", paths) as progress:
         result = run_scan(iter_inputs(paths, run.read_options()), settings,
                           scope=run.get("scope", "all"), jobs=run.jobs,
-                          keep_docs=fmt == "rich" or linked, progress=progress)
+                          keep_docs=shown or linked, progress=progress)
     if linked:
         from .index import link_scan
 
         link_scan(run, result, settings)
+    elapsed = time.perf_counter() - started
     if fmt == "json":
         click.echo(json.dumps(_scan_json(result), ensure_ascii=False, indent=None))
-    else:
+    elif not run.quiet:
         from rich.console import Console
 
-        from ..report.scan import render_rich
+        from ..report.scan import report
 
-        render_rich(result, Console(highlight=False),
-                    None if run.quiet else time.perf_counter() - started)
+        print_report(report(result, elapsed=elapsed), Console(highlight=False), verbose=run.verbose)
+    if html_path:
+        from ..io.writer import atomic_write
+        from ..report.html import scan_page
+
+        atomic_write(html_path, scan_page(result, elapsed=elapsed).encode("utf-8"))
     print_errors(result.errors)
     sys.exit(EXIT_ERROR if result.errors else EXIT_FOUND if result.duplicates else EXIT_CLEAN)
 

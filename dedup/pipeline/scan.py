@@ -23,6 +23,7 @@ from ..sketch.minhash import band_keys, bands_for_recall, signatures
 from ..sketch.shingle import shared_shingler, split
 
 CHUNK_ARTICLES = 256
+PROGRESS_CHUNK = 8  # articles per batch when a progress bar is shown: it moves smoothly
 
 
 @dataclass
@@ -142,8 +143,15 @@ def map_chunks(chunks: Iterator[list[Article]], settings: Settings, scope: str, 
 def scan(items: Iterable[Item], settings: Settings | None = None, scope: str = "all",
          jobs: int = 1, keep_docs: bool = False, progress: Progress | None = None,
          chunk_size: int = CHUNK_ARTICLES) -> ScanResult:
-    """Find duplicates within and/or across the given articles."""
+    """Find duplicates within and/or across the given articles.
+
+    ``progress(n)`` is called as each batch of ``n`` articles is done; batches are
+    then small (:data:`PROGRESS_CHUNK`), which costs little, so the bar moves by a
+    few articles at a time.
+    """
     settings = settings or Settings()
+    if progress is not None:
+        chunk_size = min(chunk_size, PROGRESS_CHUNK)
     result = ScanResult()
     articles, paragraphs = Items(), Items()
     ids: list[str] = []
