@@ -10,7 +10,6 @@ bad records count, and a file that changes meanwhile is counted as it was.
 
 from __future__ import annotations
 
-import gzip
 import os
 import stat
 import zlib
@@ -21,6 +20,7 @@ from .reader import STDIN, ReadOptions, is_jsonl, walk
 
 FILE_BUDGET = 32 << 20  # bytes read from one JSON lines file before its count is estimated
 TOTAL_BUDGET = 256 << 20  # bytes read in all, after which every count is estimated
+SAMPLE = 1 << 20  # bytes read from a file whose kind has no count yet, past the budget
 _BLOCK = 1 << 20
 _DEFAULT_LINE = 2000  # bytes per line assumed before any line was read
 
@@ -72,10 +72,11 @@ def count_articles(paths: Iterable[str], options: ReadOptions | None = None) -> 
             total += 1
             continue
         rate = packed if name.lower().endswith(".gz") else plain
-        if budget <= 0:
+        if budget <= 0 and rate.bytes:
             total += rate.estimate(info.st_size)
             continue
-        lines, read = _count_lines(name, info.st_size, min(FILE_BUDGET, budget))
+        # Past the budget, a first file of its kind is sampled to learn its bytes per line.
+        lines, read = _count_lines(name, info.st_size, min(FILE_BUDGET, budget) if budget > 0 else SAMPLE)
         budget -= read
         rate.lines += lines
         rate.bytes += info.st_size
@@ -84,23 +85,34 @@ def count_articles(paths: Iterable[str], options: ReadOptions | None = None) -> 
 
 
 def _count_lines(path: str, size: int, budget: int) -> tuple[int, int]:
-    """``(lines, bytes read)`` of one JSON lines file, estimated past ``budget`` bytes."""
-    gz = path.lower().endswith(".gz")
-    lines = read = 0
+    """``(lines, bytes read)`` of one JSON lines file, estimated past ``budget`` bytes
+    (decompressed bytes for a ``.gz``, whose estimate goes by the compressed bytes fed)."""
+    lines = read = fed = 0
     last = b"\n"
+    unzip = zlib.decompressobj(wbits=31) if path.lower().endswith(".gz") else None
     try:
         with open(path, "rb") as raw:
-            stream = gzip.GzipFile(fileobj=raw) if gz else raw
             while read < budget:
-                block = stream.read(min(_BLOCK, budget - read))
+                block = raw.read(_BLOCK if unzip is not None else min(_BLOCK, budget - read))
                 if not block:
                     return lines + (last != b"\n"), read
-                lines += block.count(b"\n")
-                read += len(block)
-                last = block[-1:]
-            consumed = raw.tell() if gz else read  # compressed bytes behind what was read
-    except (OSError, EOFError, zlib.error):
+                fed += len(block)
+                while unzip is not None and block and read < budget:
+                    data = unzip.decompress(block, _BLOCK)
+                    block = unzip.unconsumed_tail
+                    if unzip.eof:  # another member may follow
+                        block, unzip = unzip.unused_data + block, zlib.decompressobj(wbits=31)
+                    lines, read, last = _tally(data, lines, read, last)
+                if unzip is None:
+                    lines, read, last = _tally(block, lines, read, last)
+                else:
+                    fed -= len(block)  # compressed bytes not decompressed yet
+    except (OSError, zlib.error):
         return max(lines, 1), read
-    if consumed <= 0 or lines == 0:
+    if lines == 0:
         return max(1, size // _DEFAULT_LINE), read
-    return max(lines, round(lines * size / consumed)), read
+    return max(lines, round(lines * size / fed)), read
+
+
+def _tally(data: bytes, lines: int, read: int, last: bytes) -> tuple[int, int, bytes]:
+    return lines + data.count(b"\n"), read + len(data), data[-1:] or last

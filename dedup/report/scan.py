@@ -24,13 +24,14 @@ def to_json(result: ScanResult) -> dict[str, Any]:
     }
 
 
-def passage(result: ScanResult, ref: Ref) -> str:
-    """The text a reference points at, if the scan kept the articles."""
+def passage(result: ScanResult, ref: Ref, limit: int | None = PREVIEW) -> str:
+    """The text a reference points at, if the scan kept the articles (a whole
+    article's first ``limit`` characters)."""
     doc = result.docs.get(ref.article)
     if doc is None:
         return ""
     if ref.paragraph is None:
-        return doc.article.text[:PREVIEW]
+        return doc.article.text[:limit]
     if ref.sentence is not None:
         start, end = doc.sentences(ref.paragraph)[ref.sentence]
         return doc.article.text[start:end]
@@ -48,16 +49,16 @@ def _where(ref: Ref, with_article: bool) -> str:
 
 def report(result: ScanResult, *, elapsed: float | None = None) -> Report:
     """The findings, grouped by the article that holds the later copy."""
-    by_article: dict[str, list[Entry]] = defaultdict(list)
+    by_article: dict[str, list[tuple[Finding, Entry]]] = defaultdict(list)
     for finding in result.findings:
-        by_article[finding.b.article].append(entry(result, finding))
+        by_article[_sides(finding)[0].article].append((finding, entry(result, finding)))
     articles = []
-    for article_id, entries in by_article.items():
-        counts: dict[str, int] = defaultdict(int)
-        for e in entries:
-            counts["kept" if not e.marked else e.kind] += 1
-        what = ", ".join(f"{n:,} {kind if n == 1 else _plural_kind(kind)}" for kind, n in counts.items())
-        articles.append(ArticleView(article_id, what, entries=entries))
+    for article_id, pairs in by_article.items():
+        counts = {"within": 0, "across": 0, "kept": 0}
+        for finding, _ in pairs:
+            counts[finding.scope if finding.is_duplicate else "kept"] += 1
+        what = ", ".join(f"{n:,} {name}" for name, n in counts.items() if n)
+        articles.append(ArticleView(article_id, what, entries=[e for _, e in pairs]))
     dup = result.duplicates
     within = sum(1 for f in dup if f.scope == "within")
     across = len(dup) - within
@@ -77,24 +78,25 @@ def report(result: ScanResult, *, elapsed: float | None = None) -> Report:
                   elapsed=elapsed, removes=False)
 
 
-def _plural_kind(kind: str) -> str:
-    return {"kept": "kept"}.get(kind, kind + "s")
+def _sides(finding: Finding) -> tuple[Ref, Ref]:
+    """``(redundant, other)``: the copy that would go (the later one when neither
+    does), and the one it repeats."""
+    return (finding.a, finding.b) if finding.remove == "a" else (finding.b, finding.a)
 
 
 def entry(result: ScanResult, finding: Finding) -> Entry:
     """A finding as a person reads it: the redundant copy, and the one it repeats."""
     across = finding.scope == "across"
-    redundant, other = (finding.a, finding.b) if finding.remove == "a" else (finding.b, finding.a)
+    redundant, other = _sides(finding)
     if finding.kind == "article":
-        where = f"repeats {other.article}" if redundant.article != finding.a.article \
-            else f"is repeated by {other.article}, which is kept"
+        where = f"repeats {other.article}"
     else:
         where = f"{_where(redundant, False)} repeats {_where(other, across)}"
     if finding.covered_by:
         where += ", with " + ", ".join(_where(r, across) for r in finding.covered_by)
     if not finding.is_duplicate:
         where += f": kept ({finding.reason})"
-    text = passage(result, redundant)
+    text = passage(result, redundant, limit=None)
     return Entry(rule=rule_of(finding), label=label_of(finding), reason=finding.reason,
                  kind=finding.kind, where=where,
                  scores=f"J {finding.jaccard:.2f} · C {finding.containment:.2f}",

@@ -80,7 +80,7 @@ def render(report: Report, *, verbose: bool = False, plain: bool = False,
     if report.elapsed is not None:
         line += Text(f" ({report.elapsed:.2f} s)", style="dim")
     out.append(line)
-    return out
+    return [item if isinstance(item, Indented) else Indented(item, 0) for item in out]
 
 
 def _rules(report: Report) -> Any:

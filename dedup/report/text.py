@@ -84,18 +84,19 @@ def head(text: str, limit: int) -> str:
 
 
 def shorten_path(path: str, width: int) -> str:
-    """A name that fits ``width`` columns, cut in the middle (the folder and the file
-    name both matter).
+    """A name that fits ``width`` columns, cut in the middle: the file name whole
+    where it fits, and the start of the folders.
 
     Example:
-        >>> shorten_path("news/2019/november/very-long-name.txt", 24)
-        'news/201…y-long-name.txt'
+        >>> shorten_path("news/2019/november/long-name.txt", 24)
+        'news/2019…/long-name.txt'
     """
     path = printable(path)
     if len(path) <= width:
         return path
     keep = max(1, width - 1)
-    right = max(1, (keep * 2) // 3)
+    name = len(path) - path.rfind("/")  # the file name and the slash before it
+    right = name if name + 4 <= keep else max(1, (keep * 2) // 3)
     left = keep - right
     return path[:left] + ELLIPSIS + path[len(path) - right:]
 
