@@ -204,8 +204,8 @@ def _legend(report: Report, *, plain: bool, verbose: bool) -> list[Any]:
     entries = [e for a in report.articles for e in a.entries]
     if plain and any(e.removed and e.marked for e in entries):
         used.append("[-text-]")
-    if plain and any(e.inserted for e in entries):
-        used.append("{+ +}")
+    if any(e.inserted for e in entries):
+        used.append("{+ +}" if plain else "␣")
     table = Table.grid(padding=(0, 2))
     table.add_column(no_wrap=True, style="bold")
     table.add_column()

@@ -162,5 +162,6 @@ LEGEND: dict[str, str] = {
     "shared": "text shared with another article",
     "[-text-]": "removed text (in colour: struck out in red)",
     "{+ +}": "a space put back between glued sentences",
+    "␣": "a space put back between glued sentences",
     "⏎": "a line break inside the text shown",
 }
