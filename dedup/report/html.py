@@ -295,4 +295,4 @@ def _entry(entry: Entry) -> str:
         where = f"kept {entry.kept_where}" if entry.kept_where else "kept"
         kept = f"<p class=\"kept\"><b>{_e(where)}:</b> {_e(clip(entry.kept, KEPT))}</p>"
     return (f"<li><p class=\"where\">{_e(entry.where)}{scores}</p>"
-            f"<p class=\"text\">{''.join(text)}</p>{kept}</li>")
+            + (f"<p class=\"text\">{''.join(text)}</p>" if text else "") + f"{kept}</li>")

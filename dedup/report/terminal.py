@@ -164,7 +164,8 @@ def _entry(entry: Entry, *, verbose: bool, plain: bool) -> list[Any]:
     if entry.scores:
         where += Text(" · " + entry.scores, style="dim")
     out: list[Any] = [Indented(where, INDENT_ENTRY)]
-    out.append(Indented(context(entry, verbose=verbose, plain=plain), INDENT_TEXT))
+    if entry.before or entry.removed or entry.after or entry.inserted:  # the text, when known
+        out.append(Indented(context(entry, verbose=verbose, plain=plain), INDENT_TEXT))
     if verbose and entry.kept:
         kept = Text(f"kept {entry.kept_where}: " if entry.kept_where else "kept: ", style="bold") \
             + Text(clip(squash(entry.kept), KEPT), style="green")
