@@ -540,6 +540,22 @@ def problems(outcomes: Sequence[Outcome], slowest: int) -> str:
     return "\n".join(lines)
 
 
+def worst_pages(outcomes: Sequence[Outcome], count: int) -> str:
+    """The baseline's pages losing most article text, and those losing must-keep snippets."""
+    base = [o for o in outcomes if o.variant == BASELINE]
+    gold = [(o, c) for o in base if isinstance(c := o.counts, GoldCounts) and c.lost_article]
+    gold.sort(key=lambda item: -item[1].lost_article)
+    lines = [f"pages losing most article text ({BASELINE}; 8-grams lost of the gold's, half):"]
+    lines += [f"  {c.lost_article:5d} of {c.target_article:5d}  {half_of(o.page.page_id)}  "
+              f"{o.page.path}" for o, c in gold[:count]]
+    snips = [(o, c) for o in base if isinstance(c := o.counts, SnippetCounts) and c.snippets_lost]
+    snips.sort(key=lambda item: item[0].page.path)
+    lines.append(f"pages losing must-keep snippets ({BASELINE}; lost of present, half):")
+    lines += [f"  {c.snippets_lost} of {c.snippets}  {half_of(o.page.page_id)}  {o.page.path}"
+              for o, c in snips]
+    return "\n".join(lines)
+
+
 def cpu_by_dataset(outcomes: Sequence[Outcome]) -> str:
     sums: dict[tuple[str, str], float] = defaultdict(float)
     for o in outcomes:
@@ -687,6 +703,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(dataset_tables(variant, dataset, t[variant][dataset]) + "\n")
     print("## Summary (overall rows)\n\n" + summary(t) + "\n")
     print(problems(outcomes, args.slowest))
+    print(worst_pages(outcomes, args.slowest))
     print(f"CPU in the workers:\n{cpu_by_dataset(outcomes)}")
     print(f"wall time: {time.perf_counter() - started:.0f} s")
     if args.json:
