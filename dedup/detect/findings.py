@@ -43,6 +43,8 @@ class Finding:
     reason: Reason = "duplicate"
     remove: Literal["a", "b"] | None = "b"
     covered_by: tuple[Ref, ...] = field(default=())
+    # The code of the registered rule behind it (``DUP101``, ``KEEP103``; see dedup.rules).
+    rule: str = ""
 
     @property
     def is_duplicate(self) -> bool:
@@ -53,7 +55,7 @@ class Finding:
             "kind": self.kind, "scope": self.scope,
             "a": self.a.to_json(), "b": self.b.to_json(),
             "jaccard": round(self.jaccard, 4), "containment": round(self.containment, 4),
-            "reason": self.reason, "remove": self.remove,
+            "reason": self.reason, "remove": self.remove, "rule": self.rule,
         }
         if self.covered_by:
             out["covered_by"] = [r.to_json() for r in self.covered_by]

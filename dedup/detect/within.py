@@ -17,6 +17,7 @@ from .findings import Finding, Ref
 from .templates import template_paragraphs
 
 PairStats = dict[tuple[int, int], int]
+_RULES = {"template": "KEEP103", "duplicate": "DUP101", "contained": "DUP102"}
 
 
 def shared_shingles(doc: Doc, indices: list[int]) -> PairStats:
@@ -59,7 +60,7 @@ def find_within(doc: Doc, settings: Settings) -> list[Finding]:
         else:
             reason, remove = "contained", ("b" if size_j <= size_i else "a")
         finding = Finding("paragraph", "within", Ref(aid, i), Ref(aid, j), jaccard, containment,
-                          reason, remove)  # type: ignore[arg-type]
+                          reason, remove, rule=_RULES[reason])  # type: ignore[arg-type]
         if remove is not None:
             loser = j if remove == "b" else i
             if loser in partner:  # one finding per redundant paragraph: its earliest match
@@ -81,7 +82,7 @@ def _short_repeats(doc: Doc, settings: Settings, templates: set[int]) -> list[Fi
             continue
         if norm in first:
             out.append(Finding("paragraph", "within", Ref(doc.id, first[norm]), Ref(doc.id, i),
-                               1.0, 1.0, "short", None))
+                               1.0, 1.0, "short", None, rule="KEEP101"))
         else:
             first[norm] = i
     return out
@@ -105,7 +106,7 @@ def _covered(doc: Doc, settings: Settings, eligible: list[int], removed: set[int
                 jaccard, _, _ = overlap(doc.shingles[best], doc.shingles[j])
                 out.append(Finding("paragraph", "within", Ref(doc.id, best), Ref(doc.id, j),
                                    jaccard, share, "covered", "b",
-                                   tuple(Ref(doc.id, i) for i in parts)))
+                                   tuple(Ref(doc.id, i) for i in parts), rule="DUP103"))
                 continue
         kept.append(j)
         union = np.union1d(union, doc.shingles[j])
@@ -131,7 +132,7 @@ def _sentences(doc: Doc, settings: Settings, counts: PairStats, skip: set[int]) 
                 if jaccard >= settings.threshold or share >= settings.containment:
                     out.append(Finding("sentence", "within", Ref(doc.id, i, k), Ref(doc.id, j, m),
                                        jaccard, share, "duplicate" if jaccard >= settings.threshold
-                                       else "contained", "b"))
+                                       else "contained", "b", rule="DUP201"))
                     done.add((j, m))
                     break
     return out

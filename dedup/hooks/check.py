@@ -149,7 +149,7 @@ def _within_lines(doc: Doc, config: HookConfig) -> list[str]:
 
     light_nltk()
 
-    canonical = canonicalize(doc, config.settings, config.clean)
+    canonical = canonicalize(doc, config.settings, config.clean.for_path(doc.article.source))
     article = doc.article
     return [_within_line(article, edit) for edit in canonical.removals]
 
@@ -163,7 +163,7 @@ def _within_line(article: Article, edit: Edit) -> str:
         kept = where(article.source, article.line, edit.kept_paragraph)
         if edit.kept_sentence is not None:
             kept += f" sentence {edit.kept_sentence + 1}"
-    problem = f"{what} repeats {kept} ({similarity(edit.reason, edit.jaccard, edit.containment)})"
+    problem = f"{edit.rule} {what} repeats {kept} ({similarity(edit.reason, edit.jaccard, edit.containment)})"
     return message(place, problem, edit.removed)
 
 
@@ -171,11 +171,11 @@ def _across_line(finding: Finding, docs: dict[str, Doc]) -> str:
     a, b = docs[finding.a.article].article, docs[finding.b.article].article
     score = similarity(finding.reason, finding.jaccard, finding.containment)
     if finding.kind == "article":
-        return message(where(b.source, b.line), f"article duplicates {where(a.source, a.line)} "
-                       f"({score})", b.text)
+        return message(where(b.source, b.line), f"{finding.rule} article duplicates "
+                       f"{where(a.source, a.line)} ({score})", b.text)
     place = where(b.source, b.line, finding.b.paragraph)
     other = where(a.source, a.line, finding.a.paragraph)
-    return message(place, f"paragraph duplicates {other} ({score})",
+    return message(place, f"{finding.rule} paragraph duplicates {other} ({score})",
                    docs[finding.b.article].text_of(finding.b.paragraph or 0))
 
 
@@ -190,7 +190,7 @@ def _index_lines(index: MinHashIndex, doc: Doc, gone: set[str]) -> list[str]:
     if whole:
         best = whole[0]
         lines.append(message(where(article.source, article.line),
-                             f"article duplicates {best.article} in the corpus index "
+                             f"DUP401 article duplicates {best.article} in the corpus index "
                              f"({similarity(best.reason, best.jaccard, best.containment)})",
                              article.text))
     matched = {m.article for m in whole}
@@ -200,7 +200,7 @@ def _index_lines(index: MinHashIndex, doc: Doc, gone: set[str]) -> list[str]:
             continue
         best_of[m.query] = message(
             where(article.source, article.line, m.query),
-            f"paragraph duplicates {where(m.article, None, m.paragraph)} in the corpus index "
+            f"DUP402 paragraph duplicates {where(m.article, None, m.paragraph)} in the corpus index "
             f"({similarity(m.reason, m.jaccard, m.containment)})", doc.text_of(m.query))
     return lines + [best_of[q] for q in sorted(best_of)]
 

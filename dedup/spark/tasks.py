@@ -67,9 +67,12 @@ def finding_row(section: int, ordinal: int, seq: int, f: Finding) -> tuple[Any, 
 
 def finding_from_row(row: Any) -> Finding:
     """The :class:`~dedup.detect.findings.Finding` a findings row holds (exact values)."""
+    import json
+
     return Finding(row["kind"], row["scope"], _ref(row["a"]), _ref(row["b"]), row["jaccard"],
                    row["containment"], row["reason"], row["remove"],
-                   tuple(_ref(r) for r in row["covered_by"] or ()))
+                   tuple(_ref(r) for r in row["covered_by"] or ()),
+                   rule=str(json.loads(row["json"]).get("rule", "")) if row["json"] else "")
 
 
 def _chunks(rows: Iterable[ArticleRow], size: int) -> Iterator[list[ArticleRow]]:
@@ -171,7 +174,7 @@ def connect_articles(group: Any, threshold: float) -> Iterator[tuple[Any, ...]]:
         reason = "duplicate" if p["jaccard"] >= threshold else "contained"
         remove = "b" if reason == "duplicate" or p["size_y"] <= p["size_x"] else "a"
         finding = Finding("article", "across", Ref(p["id_x"]), Ref(p["id_y"]), p["jaccard"],
-                          p["containment"], reason, remove)  # type: ignore[arg-type]
+                          p["containment"], reason, remove, rule="DUP401")  # type: ignore[arg-type]
         yield finding_row(ACROSS_ARTICLE, p["y"], p["x"], finding)
 
 
@@ -196,7 +199,7 @@ def connect_paragraphs(group: Any, threshold: float) -> Iterator[tuple[Any, ...]
         reason = "duplicate" if p["jaccard"] >= threshold else "contained"
         finding = Finding("paragraph", "across", Ref(p["id_x"], split_item(x)[1]),
                           Ref(p["id_y"], split_item(y)[1]), p["jaccard"], p["containment"],
-                          reason, None)  # type: ignore[arg-type]
+                          reason, None, rule="DUP402")  # type: ignore[arg-type]
         yield finding_row(ACROSS_PARAGRAPH, y, x, finding)
 
 
