@@ -123,15 +123,15 @@ def _across(checked: list[Article], others: list[Article],
     Path order makes the earlier copy of a staged pair the same in every batch.
     """
     from ..detect.across import ARTICLE, Items, find_across
+    from ..parallel import batched
     from ..pipeline.scan import CHUNK_ARTICLES, analyze_chunk
 
     ordered = sorted([*checked, *others], key=lambda a: (normpath(a.source), a.line or 0))
     articles, paragraphs = Items(), Items()
     ids: list[str] = []
     docs: list[Doc] = []
-    for start in range(0, len(ordered), CHUNK_ARTICLES):
-        chunk = analyze_chunk(ordered[start:start + CHUNK_ARTICLES], settings, scope="across",
-                              keep_docs=True)
+    for batch in batched(ordered, CHUNK_ARTICLES):
+        chunk = analyze_chunk(batch, settings, scope="across", keep_docs=True)
         base, count = len(ids), len(chunk.ids)
         ids.extend(chunk.ids)
         docs.extend(chunk.docs or [])

@@ -17,7 +17,7 @@ from ..detect.within import find_within
 from ..document import Article, Doc, analyze_many
 from ..errors import InputError
 from ..io.reader import Item, ReadOptions, iter_inputs
-from ..parallel import ordered_map
+from ..parallel import batched, ordered_map
 from ..settings import Settings
 from ..sketch.minhash import band_keys, bands_for_recall, signatures
 from ..sketch.shingle import shared_shingler, split
@@ -119,18 +119,13 @@ class ScanResult:
 Progress = Callable[[int], None]
 
 
-def _chunks(items: Iterable[Item], errors: list[InputError], size: int) -> Iterator[list[Article]]:
-    batch: list[Article] = []
+def _articles(items: Iterable[Item], errors: list[InputError]) -> Iterator[Article]:
+    """The articles of ``items``; the input errors go to ``errors``."""
     for item in items:
         if isinstance(item, InputError):
             errors.append(item)
-            continue
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        else:
+            yield item
 
 
 def map_chunks(chunks: Iterator[list[Article]], settings: Settings, scope: str, jobs: int,
@@ -147,7 +142,7 @@ def scan(items: Iterable[Item], settings: Settings | None = None, scope: str = "
     result = ScanResult()
     articles, paragraphs = Items(), Items()
     ids: list[str] = []
-    chunks = _chunks(items, result.errors, chunk_size)
+    chunks = batched(_articles(items, result.errors), chunk_size)
     for chunk in map_chunks(chunks, settings, scope, jobs, keep_docs):
         base = len(ids)
         ids.extend(chunk.ids)
