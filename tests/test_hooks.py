@@ -20,7 +20,8 @@ from dedup.options import CleanOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-LINE = re.compile(r"^[^:\s]+(:\d+)*: [a-z].*: \".*\"$")
+# ``path[:line][:paragraph]: CODE problem: "passage"``, the code of the rule behind it first.
+LINE = re.compile(r"^[^:\s]+(:\d+)*: (?:DUP|KEEP|FIX)\d{3} [a-z].*: \".*\"$")
 
 
 def git(repo: Path, *args: str) -> str:

@@ -21,12 +21,14 @@ from .common import (
     error_console,
     print_errors,
     progress_bar,
+    rule_options,
 )
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @common_options
+@rule_options
 @click.option("--keep", type=click.Choice(["first", "longest", "newest"]),
               help="Which copy survives: the first, the longest (at the first's place), "
                    "or the newest record by --date-field [first].")

@@ -49,6 +49,21 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def rule_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--select`` and ``--ignore``: which rules of the registry scan and clean apply."""
+    options = [
+        click.option("--select", "select", multiple=True, metavar="CODES",
+                     help="Rules to switch on: codes or prefixes, comma-separated or repeated "
+                          "(`dedup rules` lists them) [the rules on by default]."),
+        click.option("--ignore", "ignore", multiple=True, metavar="CODES",
+                     help="Rules to switch off, added to the config's: --ignore DUP3 keeps "
+                          "every line whole."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def corpus_options(index_use: str, verb: str, output: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The index and engine options of ``scan`` and ``clean``, worded for the command:
     what the index is for, what ``--update-index`` adds, what ``--output`` holds."""
@@ -99,7 +114,21 @@ class Run:
             keep=flags.get("keep") or self.get("keep"),
             fix_joins=self.get("fix_joins"),
             scope=self.get("scope"),
+            select=self.codes("select"),
+            ignore=self.codes("ignore"),
+            per_file_ignores=self.get("per_file_ignores"),
         )
+
+    def codes(self, key: str) -> tuple[str, ...] | None:
+        """``select`` or ``ignore``: the flags (comma-separated or repeated) replace the
+        config file's list; ``--ignore`` adds to the config's ``ignore``, as in ruff's
+        ``extend-ignore``, so a flag can switch one more rule off."""
+        flagged = tuple(c.strip() for value in self.flags.get(key) or () for c in value.split(",")
+                        if c.strip())
+        configured = tuple(self.config.get(key) or ())
+        if key == "ignore":
+            return (*configured, *flagged) or None
+        return flagged or configured or None
 
     def read_options(self) -> Any:
         from ..io.reader import DEFAULT_INCLUDE, ReadOptions

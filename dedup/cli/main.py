@@ -62,11 +62,13 @@ def _register() -> None:
     # Light: the command modules import click only; each command imports the rest.
     from .clean import clean
     from .index import index
+    from .rules import rules
     from .scan import scan
 
     main.add_command(scan)
     main.add_command(clean)
     main.add_command(index)
+    main.add_command(rules)
 
 
 _register()

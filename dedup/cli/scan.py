@@ -10,12 +10,13 @@ from typing import Any
 import click
 
 from ..errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND
-from .common import Run, common_options, corpus_options, print_errors, progress_bar
+from .common import Run, common_options, corpus_options, print_errors, progress_bar, rule_options
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @common_options
+@rule_options
 @click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich",
               help="Rich report on the terminal, or the versioned JSON document on stdout.")
 @corpus_options("compare with the corpus in this index", "scanned", "findings")
@@ -35,12 +36,16 @@ def scan(paths: tuple[str, ...], fmt: str, engine: str, spark_master: str | None
 
     run = Run(flags)
     settings = run.settings()
+    options = run.clean_options()
     started = time.perf_counter()
     linked = bool(run.get("index_location") or run.get("update_index"))
     with progress_bar(run, "scanning") as progress:
         result = run_scan(iter_inputs(paths, run.read_options()), settings,
                           scope=run.get("scope", "all"), jobs=run.jobs,
-                          keep_docs=fmt == "rich" or linked, progress=progress)
+                          keep_docs=fmt == "rich" or linked, progress=progress,
+                          options=options)
+    # A switched-off rule reports nothing (a finding without a code is always shown).
+    result.findings = [f for f in result.findings if not f.rule or options.on(f.rule)]
     if linked:
         from .index import link_scan
 

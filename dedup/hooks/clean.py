@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from collections.abc import Sequence
 
 from ..text.sentences import light_nltk
@@ -42,8 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         data = gzip_bytes(outcome.new) if outcome.path.lower().endswith(".gz") else outcome.new
         atomic_write(outcome.path, data)
-        removed = sum(len(a.canonical.removals) for a in outcome.articles)
-        print(f"{outcome.path}: fixed: {_count(removed, 'passage')} removed")
+        removals = [e for a in outcome.articles for e in a.canonical.removals]
+        codes = ", ".join(f"{code} x{n}" for code, n in sorted(Counter(e.rule for e in removals).items()))
+        print(f"{outcome.path}: fixed: {_count(len(removals), 'passage')} removed"
+              + (f" ({codes})" if codes else ""))
         code = EXIT_FOUND
     for error in result.errors:
         print(f"{error.input}: {error.message}", file=sys.stderr)

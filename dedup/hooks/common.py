@@ -128,7 +128,9 @@ def hook_config(index: str | None = None) -> HookConfig:
         date_field=config.get("date_field", "date"),
     )
     try:
-        clean = CleanOptions().with_(keep=config.get("keep"), fix_joins=config.get("fix_joins"))
+        clean = CleanOptions().with_(keep=config.get("keep"), fix_joins=config.get("fix_joins"),
+                                     select=config.get("select"), ignore=config.get("ignore"),
+                                     per_file_ignores=config.get("per_file_ignores"))
     except DedupError as exc:
         raise HookError(f"{config.get('_file', 'settings')}: {exc}") from None
     return HookConfig(settings, options, index or config.get("index"), clean)

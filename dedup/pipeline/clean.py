@@ -100,7 +100,7 @@ def clean_batch(articles: list[Article], settings: Settings, options: CleanOptio
     out: list[Cleaned] = []
     for article in articles:
         doc = analyze(article, settings)
-        canonical = (canonicalize(doc, settings, options) if options.within
+        canonical = (canonicalize(doc, settings, options.for_path(article.source)) if options.within
                      else Canonical(article.text, doc=doc))
         kept = canonical.doc
         assert kept is not None
