@@ -295,3 +295,34 @@ def enabled_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> fro
 
 def _specificity(selector: str) -> int:
     return 0 if selector == ALL else len(selector)
+
+
+def markdown() -> str:
+    """The rule reference (``docs/rules.md``), one section per registered rule.
+
+    Regenerate the page with ``python -m dedup.rules > docs/rules.md``; a test fails
+    when the page and the registry disagree.
+    """
+    out = ["# Rules", "",
+           "Every rule that removes, repairs or keeps text, from the registry (`dedup rules`",
+           "prints the same). Switch rules with `--select` / `--ignore` or `[tool.dedup]`",
+           "`select`, `ignore` and `per-file-ignores`: codes or prefixes, as in ruff, so",
+           "`--ignore DUP3` keeps every line whole. This page is generated: "
+           "`python -m dedup.rules > docs/rules.md`.", ""]
+    for r in RULES:
+        out += [f"## {r.code} {r.name}", "",
+                f"- action: {r.action}",
+                f"- default: {'on' if r.default else 'off'}",
+                f"- depends on: {r.needs}", "",
+                r.summary, "", f"Example: {r.example}", ""]
+        if r.limits:
+            out += ["Limits:", ""]
+            out += [f"- `{m.name}` = {m.value:g}: {m.help}"
+                    + (" (a setting: flag or `[tool.dedup]` key)" if m.setting else "")
+                    for m in r.limits]
+            out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(markdown(), end="")

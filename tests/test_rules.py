@@ -133,3 +133,13 @@ def test_rules_command() -> None:
     assert result.exit_code == 0
     for r in RULES:
         assert r.code in result.output
+
+
+def test_docs_describe_every_rule() -> None:
+    page = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    for r in RULES:
+        assert f"## {r.code} {r.name}" in page, f"{r.code} missing from docs/rules.md"
+        assert r.summary in page, f"{r.code}'s summary differs in docs/rules.md"
+    from dedup.rules import markdown
+
+    assert page == markdown(), "regenerate: python -m dedup.rules > docs/rules.md"
