@@ -86,9 +86,9 @@ def test_clip_is_one_quoted_line_of_bounded_width() -> None:
 
 
 def test_message_format() -> None:
-    line = message("a.txt:3", "paragraph repeats a.txt:1 (contained, J 0.53, C 1.00)",
+    line = message("a.txt:3", "DUP102 paragraph repeats a.txt:1 (contained, J 0.53, C 1.00)",
                    "After heavy rain\nflooded")
-    assert line == 'a.txt:3: paragraph repeats a.txt:1 (contained, J 0.53, C 1.00): ' \
+    assert line == 'a.txt:3: DUP102 paragraph repeats a.txt:1 (contained, J 0.53, C 1.00): ' \
                    '"After heavy rain flooded"'
     assert LINE.match(line)
 
@@ -182,9 +182,9 @@ def test_check_names_each_repeated_passage(tmp_path: Path, monkeypatch: pytest.M
     assert check_main(["story.txt"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
-        'story.txt:3: paragraph repeats story.txt:1 (contained, J 0.53, C 1.00): '
+        'story.txt:3: DUP102 paragraph repeats story.txt:1 (contained, J 0.53, C 1.00): '
         '"After heavy rain flooded three districts overnight, the city council ha…"',
-        'story.txt:4: paragraph repeats story.txt:2 (duplicate, J 1.00, C 1.00): '
+        'story.txt:4: DUP101 paragraph repeats story.txt:2 (duplicate, J 1.00, C 1.00): '
         '"The mayor said in a briefing on Tuesday that more than twelve thousand …"',
     ]
 
@@ -199,7 +199,7 @@ def test_clean_fixes_to_the_canonical_version(tmp_path: Path, monkeypatch: pytes
     path = add_fixture(tmp_path, "repeated-intro.txt", "story.txt")
     canonical = clean_inputs(["story.txt"], Settings(), options=CleanOptions(scope="within")).files[0].new
     assert clean_main(["story.txt"]) == 1
-    assert capsys.readouterr().out == "story.txt: fixed: 2 passages removed\n"
+    assert capsys.readouterr().out == "story.txt: fixed: 2 passages removed (DUP101 x1, DUP102 x1)\n"
     assert path.read_bytes() == canonical
 
 
@@ -262,7 +262,7 @@ def test_article_already_in_the_index_fails(repo: Path,
     git(repo, "add", "new")
     assert check_main(["new/ferry-again.txt"]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("new/ferry-again.txt: article duplicates corpus/ferry.txt in the corpus "
+    assert out.startswith("new/ferry-again.txt: DUP401 article duplicates corpus/ferry.txt in the corpus "
                           "index (duplicate, J 1.00, C 1.00): \"Harbour town approves")
     assert len(out.splitlines()) == 1
 
@@ -322,11 +322,11 @@ def test_same_verdict_however_the_files_are_split(repo: Path,
     files = staged_commit(repo)
     code, lines = run_batches([files], capsys)
     assert code == 1
-    assert any(line.startswith("new/z-grain-copy.txt: article duplicates new/a-grain.txt ")
+    assert any(line.startswith("new/z-grain-copy.txt: DUP401 article duplicates new/a-grain.txt ")
                for line in lines)
-    assert any(line.startswith("new/m-ferry.txt: article duplicates corpus/ferry.txt ")
+    assert any(line.startswith("new/m-ferry.txt: DUP401 article duplicates corpus/ferry.txt ")
                for line in lines)
-    assert any(line.startswith("new/b-flood.txt:3: paragraph repeats") for line in lines)
+    assert any(line.startswith("new/b-flood.txt:3: DUP102 paragraph repeats") for line in lines)
     assert not any(line.startswith(("new/a-grain", "new/c-", "new/d-")) for line in lines)
     # The two copies in different batches, in either order, and one file per process.
     for batches in ([files[:3], files[3:]], [files[3:], files[:3]],
@@ -361,7 +361,7 @@ def test_runs_from_a_subfolder(repo: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.chdir(repo / "new")
     assert check_main(["b.txt"]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("b.txt: article duplicates a.txt ")
+    assert out.startswith("b.txt: DUP401 article duplicates a.txt ")
 
 
 # -- the real pre-commit framework ---------------------------------------------------------
@@ -447,7 +447,7 @@ def test_pre_commit_framework(repo: Path, precommit_home: Path) -> None:
     code, out = pre_commit(repo, precommit_home, "run", "dedup-check", "--files",
                            "drafts/flood.txt")
     assert code == 1, out
-    assert "drafts/flood.txt:3: paragraph repeats drafts/flood.txt:1 (contained" in out
+    assert "drafts/flood.txt:3: DUP102 paragraph repeats drafts/flood.txt:1 (contained" in out
 
     # An article already in the corpus index fails the check. The hooks run the library
     # at `rev`, which may differ from the working tree these tests import, and an index
@@ -460,7 +460,7 @@ def test_pre_commit_framework(repo: Path, precommit_home: Path) -> None:
     git(repo, "add", "news/ferry.txt")
     code, out = pre_commit(repo, precommit_home, "run", "dedup-check")
     assert code == 1, out
-    assert "news/ferry.txt: article duplicates corpus/ferry.txt in the corpus index" in out
+    assert "news/ferry.txt: DUP401 article duplicates corpus/ferry.txt in the corpus index" in out
 
 
 def test_light_nltk_keeps_punkt_and_leaves_scipy_importable() -> None:

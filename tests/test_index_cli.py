@@ -113,7 +113,8 @@ def test_scan_compares_with_the_index_and_updates_it(runner: CliRunner, tmp_path
     assert findings[0] == {
         "kind": "article", "scope": "across", "a": {"article": "corpus/flood.txt"},
         "b": {"article": "new/flood-copy.txt"}, "jaccard": findings[0]["jaccard"],
-        "containment": findings[0]["containment"], "reason": "duplicate", "remove": "b"}
+        "containment": findings[0]["containment"], "reason": "duplicate", "remove": "b",
+        "rule": "DUP401"}
     assert all(f["b"]["article"] == "new/flood-copy.txt" for f in findings)
 
     # --update-index adds the scanned articles: a later copy of them is then found.

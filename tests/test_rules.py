@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import FIXTURES
 
-from dedup import Article, CleanOptions, Settings, analyze, canonicalize
+from dedup import Article, Canonical, CleanOptions, Settings, analyze, canonicalize
 from dedup.cli.main import main
 from dedup.config import coerce
 from dedup.errors import ConfigError, UsageError
@@ -143,3 +144,98 @@ def test_docs_describe_every_rule() -> None:
     from dedup.rules import markdown
 
     assert page == markdown(), "regenerate: python -m dedup.rules > docs/rules.md"
+
+
+# ---------------------------------------------------------------- every rule, firing and not
+
+A = "Since the storm reached the coast on Monday, emergency crews have worked around the clock to restore power."
+B = "After heavy rain flooded three districts overnight, the city council has opened four shelters for families forced from their homes by the rising water."
+C = "The mayor said in a briefing on Tuesday that more than twelve thousand households were still without electricity across the region."
+D = "Engineers from two neighbouring towns arrived with generators and pumps, and the national weather office lifted its red warning late in the evening."
+E = "Schools in the worst-hit districts will stay closed until Friday while inspectors check every building for damage to walls and wiring."
+F = "Volunteers handed out blankets, bottled water and hot meals at the main shelter in the old market hall near the river."
+# Removal and repair rules: (a text where the rule fires, one where it does not).
+REMOVAL_CASES: dict[str, tuple[str, str]] = {
+    "DUP101": (f"{A}\n{C}\n{D}\n{C}", f"{A}\n{C}\n{D}"),
+    "DUP102": (f"{A} {B}\n{C}\n{B}", f"{A}\n{C}\n{B}"),
+    "DUP103": (f"{A}\n{D}\n{E}\n{A[:-1]}; engineers from two neighbouring towns arrived with generators and pumps, and the national weather office lifted its red warning.", f"{A}\n{D}"),
+    "DUP104": (f"{A}\n{C}\nRead more\n{D}\n{E}\n{C}\nRead more\n{D}\n{F}", f"{A}\nRead more\n{C}\nRead more\n{D}"),
+    "DUP105": (f"{A}\nCrowds gathered outside the court on Monday to hear the verdict read.\n{D}\nCrowds gathered outside the court on Monday to hear the verdict read. Photo: John Locher, AP", f"{A}\n{C}\n{D}\nPhoto: John Locher, AP"),
+    "DUP201": (f"{A}\n{C}\n{D} {C}", f"{A}\n{C}\n{D} {E}"),
+    "DUP301": (f"{A}\nThe best TV deals of 2019 right now in the big shops in town The best TV deals of 2019 right now in the big shops in town and more words here\n{D}", f"{A}\n{D}"),
+    "DUP302": (f"{A}\nCreated with Sketch. Created with Sketch. Created with Sketch. Created with Sketch. Created with Sketch. Share this story with friends and family today\n{D}", f"{A}\nCreated with Sketch twice and more words to make it long enough okay\n{D}"),
+    "DUP303": (f"{A}\nImpeachment inquiry explained in seven charts Impeachment inquiry explained in seven charts and what comes next for the House\n{D}", f"{A}\n{D}"),
+    "DUP304": (f"{A}\nThe speech by Rep. Ilhan Omar Hillicon Valley Progressives oppose the new bill Senators call for inquiry MORE The speech drew applause in the hall today.\n{C}\nLater Rep. Pramila Jayapal Hillicon Valley Progressives oppose the new bill Senators call for inquiry MORE Then she spoke to the crowd outside.\n{D}", f"{A}\n{D}"),
+    "FIX101": (f"{A}\nThe council met on Monday and the mayor added.The power came back on Tuesday morning.", f"{A}\n{D}"),
+}
+INTERVIEW = (FIXTURES / "interview.txt").read_text(encoding="utf-8")
+MEAL = (FIXTURES / "meal-plan.txt").read_text(encoding="utf-8")
+# Protections: (a text where the rule keeps something, one where it changes nothing).
+KEEP_CASES: dict[str, tuple[str, str]] = {
+    "KEEP101": (INTERVIEW, f"{A}\n{C}"),
+    "KEEP102": (f"# Floods\n\n{A}\n\n{C}\n\n```\n{C}\n```\n", f"{A}\n\n{C}\n"),
+    "KEEP103": (MEAL, f"{A}\n{C}"),
+    "KEEP104": (f"{A}\nMonday: 420 kcal, 32 g protein, 41 g carbs, 12 g fat, 6 g fibre, 1 g salt, 9 g sugar, 3 cups water, 5 fruit, 5 vegetables\n{D}\nMonday: 420 kcal, 32 g protein, 41 g carbs, 12 g fat, 6 g fibre, 1 g salt, 9 g sugar, 3 cups water, 5 fruit, 2 vegetables\n{E}", f"{A}\n{C}"),
+    "KEEP105": (f"{A}\n{B} Families can bring pets to the shelter at the school, officials said on Tuesday night. {C}\nFamilies can bring pets to the shelter at the school.\n{D}", f"{A}\n{C}"),
+    "KEEP106": (f'{A}\n"The water rose faster than anyone here had ever seen before in this town"\n"The water rose faster than anyone here had ever seen before in this town," the mayor said on Tuesday, adding that more help was coming soon.\n{D}', f"{A}\n{C}"),
+    "KEEP107": (f'{A}\n"We will rebuild every home that the water took from us this week," she said.\n{D} "We will rebuild every home that the water took from us this week," she said.', f"{A}\n{C}"),
+    "KEEP108": (f"{A}\n{C}\nHelp is on the way for every family in the flooded districts tonight. {C} — Rep. Ilhan Omar (@IlhanMN) November 19, 2019\n{D}", f"{A}\n{C}"),
+    "KEEP109": (f"{A}\nWhy does this matter for the towns? {D}\n{E} Why does this matter for the towns?", f"{A}\n{C}"),
+    "KEEP110": (f"{A}\n{C}\n{D}\n{C} {E}", f"{A}\n{C}"),
+    "KEEP111": (f"{A}\n{C}\n{D}\n{C} Updated at 14:05 GMT.", f"{A}\n{C}"),
+}
+
+
+def run(text: str, **options: object) -> Canonical:
+    markdown = text.startswith("# ")
+    article = Article("a", text, "a.md" if markdown else "a.txt", markdown=markdown)
+    return canonicalize(analyze(article, Settings()), Settings(),
+                        CleanOptions(**options))  # type: ignore[arg-type]
+
+
+def test_every_rule_has_a_case() -> None:
+    across = {"DUP401", "DUP402"}  # between articles: test_across_rules
+    assert set(REMOVAL_CASES) | set(KEEP_CASES) | across == set(BY_CODE)
+    assert all(BY_CODE[c].action == "keep" for c in KEEP_CASES)
+
+
+@pytest.mark.parametrize("code", sorted(REMOVAL_CASES))
+def test_removal_rule_fires_and_not(code: str) -> None:
+    fires, quiet = REMOVAL_CASES[code]
+    made = run(fires)
+    assert code in {e.rule for e in made.edits}
+    assert made.text != fires
+    off = run(fires, ignore=(code,))
+    assert code not in {e.rule for e in off.edits}
+    assert off.text != made.text  # switching the rule off changes the output
+    assert code not in {e.rule for e in run(quiet).edits}
+    assert all(e.rule in BY_CODE for e in made.edits)
+
+
+@pytest.mark.parametrize("code", sorted(KEEP_CASES))
+def test_protection_keeps_and_not(code: str) -> None:
+    protected, quiet = KEEP_CASES[code]
+    kept, unprotected = run(protected), run(protected, ignore=(code,))
+    assert unprotected.text != kept.text  # off, something else goes (more, or another copy)
+    assert run(quiet).text == run(quiet, ignore=(code,)).text
+
+
+def test_across_rules(tmp_path: Path) -> None:
+    from dedup import clean_inputs, scan_paths
+
+    text = f"{A}\n{C}\n{D}\n"
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "c.txt").write_text(f"{E}\n{C}\n{F}\n", encoding="utf-8")
+    found = scan_paths([str(tmp_path)])
+    rules = {(f.kind, f.rule) for f in found.findings}
+    assert ("article", "DUP401") in rules and ("paragraph", "DUP402") in rules
+    quiet = scan_paths([str(tmp_path)], rules=CleanOptions(ignore=("DUP4",)))
+    assert quiet.findings == []
+    lines = tmp_path / "feed.jsonl"
+    lines.write_text(json.dumps({"id": "1", "text": text}) + "\n"
+                     + json.dumps({"id": "2", "text": text}) + "\n", encoding="utf-8")
+    dropped = clean_inputs([str(lines)], Settings())
+    assert [a.dropped is not None for a in dropped.articles] == [False, True]
+    kept = clean_inputs([str(lines)], Settings(), options=CleanOptions(ignore=("DUP401",)))
+    assert [a.dropped is not None for a in kept.articles] == [False, False]

@@ -221,6 +221,9 @@ def _once(doc: Doc, settings: Settings, options: CleanOptions,
                 "contained" if best is not None and contained(doc.shingles[i], doc.shingles[best]) >= settings.containment
                 else "covered")
             code = _PARAGRAPH_RULES[reason]
+            if shingles is not doc.shingles[i] and coverage.covered_by_others(
+                    i, doc.shingles[i], set(_figures(doc.norms[i]))) < settings.containment:
+                code = "DUP105"  # a copy only once its credit is left out
             if not on(code):
                 continue
             if reason == "contained" and best is not None \

@@ -63,11 +63,12 @@ def where(source: str, line: int | None = None, paragraph: int | None = None) ->
 
 
 def message(place: str, problem: str, passage: str) -> str:
-    """One finding on one line: ``place: problem: "passage"``.
+    """One finding on one line: ``place: CODE problem: "passage"`` (the problem starts
+    with the code of the rule behind it).
 
     Example:
-        >>> message("a.txt:3", "repeats a.txt:1 (contained, J 0.53, C 1.00)", "After heavy rain")
-        'a.txt:3: repeats a.txt:1 (contained, J 0.53, C 1.00): "After heavy rain"'
+        >>> message("a.txt:3", "DUP102 repeats a.txt:1 (contained, J 0.53, C 1.00)", "After heavy rain")
+        'a.txt:3: DUP102 repeats a.txt:1 (contained, J 0.53, C 1.00): "After heavy rain"'
     """
     return f"{place}: {problem}: {clip(passage)}"
 

@@ -169,8 +169,10 @@ def scan(items: Iterable[Item], settings: Settings | None = None, scope: str = "
 
 
 def scan_paths(paths: Iterable[str], settings: Settings | None = None, scope: str = "all",
-               options: ReadOptions | None = None, jobs: int = 1) -> ScanResult:
-    """Scan files, directories or JSON lines for near-duplicates.
+               options: ReadOptions | None = None, jobs: int = 1,
+               rules: CleanOptions | None = None) -> ScanResult:
+    """Scan files, directories or JSON lines for near-duplicates; ``rules`` say which
+    rules are on (:class:`dedup.CleanOptions` ``select`` / ``ignore``).
 
     Example:
         >>> from dedup import scan_paths
@@ -179,4 +181,4 @@ def scan_paths(paths: Iterable[str], settings: Settings | None = None, scope: st
         [(0, 2), (1, 3)]
     """
     return scan(iter_inputs(list(paths), options or ReadOptions()), settings or Settings(),
-                scope=scope, jobs=jobs, keep_docs=True)
+                scope=scope, jobs=jobs, keep_docs=True, options=rules)
