@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.index import IncompatibleSettingsError, MinHashIndex
-from dedup.reader import Article
+from dedup.io.reader import Article
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PARAGRAPHS_PER_ARTICLE = 10

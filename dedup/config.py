@@ -9,6 +9,10 @@ that holds it::
     [tool.dedup]
     threshold = 0.85
     exclude = ["drafts/*"]
+    ignore = ["DUP3"]                   # rule codes or prefixes (``dedup rules``)
+    per-file-ignores = {"wire/*" = ["DUP201"]}
+
+In ``setup.cfg``, ``per-file-ignores`` is one ``glob: CODE, CODE`` a line.
 """
 
 from __future__ import annotations
@@ -20,12 +24,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .errors import ConfigError, UsageError
+from .rules import check_selectors
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
 LIST_KEYS = frozenset({"include", "exclude"})
+RULE_KEYS = frozenset({"select", "ignore"})
+MAP_KEYS = frozenset({"per_file_ignores"})
 INT_KEYS = frozenset({"ngram", "num_perm", "seed", "min_words", "max_bucket", "jobs"})
 FLOAT_KEYS = frozenset({"threshold", "containment"})
 BOOL_KEYS = frozenset({"fix_joins", "quiet"})
@@ -41,13 +50,10 @@ BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "ngram": (1, 32), "num_perm": (16, 1024), "min_words": (1, None), "max_bucket": (2, None),
     "jobs": (0, None),
 }
-KNOWN_KEYS = LIST_KEYS | INT_KEYS | FLOAT_KEYS | BOOL_KEYS | STR_KEYS | frozenset(CHOICES)
+KNOWN_KEYS = (LIST_KEYS | RULE_KEYS | MAP_KEYS | INT_KEYS | FLOAT_KEYS | BOOL_KEYS | STR_KEYS
+              | frozenset(CHOICES))
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
-
-
-class ConfigError(Exception):
-    """A configuration file that cannot be used; the message names the file."""
 
 
 def find_config(start: str | os.PathLike[str] | None = None) -> tuple[Path, dict[str, Any]] | None:
@@ -129,6 +135,10 @@ def _keys(path: Path, section: dict[str, Any]) -> dict[str, Any]:
 def coerce(path: Path, key: str, value: Any) -> Any:
     """A setting's value as the command line would give it, or :class:`ConfigError`."""
     where = f"{path}: {key}"
+    if key in RULE_KEYS:
+        return _codes(where, value)
+    if key in MAP_KEYS:
+        return _per_file(where, value)
     if key in LIST_KEYS:
         if isinstance(value, str):
             return tuple(v.strip() for v in value.replace("\n", ",").split(",") if v.strip())
@@ -161,6 +171,35 @@ def coerce(path: Path, key: str, value: Any) -> Any:
             return str(path.parent / value)  # relative to the config file, not the cwd
         return value
     return value
+
+
+def _codes(where: str, value: Any) -> tuple[str, ...]:
+    """Rule codes or prefixes: a list, or one string separated by commas or lines."""
+    if isinstance(value, str):
+        value = value.replace("\n", ",").split(",")
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of rule codes, got {value!r}")
+    try:
+        return check_selectors(v for v in value if v.strip())
+    except UsageError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _per_file(where: str, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``glob -> codes``: a TOML table, or ``glob: CODE, CODE`` lines (setup.cfg)."""
+    if isinstance(value, str):
+        table: dict[str, Any] = {}
+        for line in value.splitlines():
+            if not line.strip():
+                continue
+            glob, sep, codes = line.rpartition(":")
+            if not sep or not glob.strip():
+                raise ConfigError(f"{where}: each line must be 'glob: CODE, CODE', got {line.strip()!r}")
+            table[glob.strip()] = codes
+        value = table
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table of glob = [codes], got {value!r}")
+    return tuple((str(glob), _codes(f"{where} {glob!r}", codes)) for glob, codes in value.items())
 
 
 def _number(where: str, value: Any, kind: type[int] | type[float]) -> Any:

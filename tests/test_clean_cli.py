@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES, ROOT
 
-from dedup import writer
-from dedup.cli import main
+from dedup.cli.main import main
+from dedup.io import writer
 
 P0 = "Since the storm reached the coast on Monday, emergency crews have worked around the clock to restore power."
 P1 = "The mayor said in a briefing on Tuesday that more than twelve thousand households were still without electricity."
@@ -202,13 +202,13 @@ def test_a_failed_write_leaves_each_file_wholly_old_or_wholly_new(
 
 KILL_SCRIPT = """
 import os, sys, time
-from dedup import writer
+from dedup.io import writer
 real = os.fsync
 def slow(fd):
     time.sleep(0.05)
     real(fd)
 writer.os.fsync = slow
-from dedup.cli import main
+from dedup.cli.main import main
 main(["clean", "-q", "--scope", "within", sys.argv[1]])
 """
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES
 
-from dedup.cli import main
+from dedup.cli.main import main
 from dedup.config import ConfigError, find_config, load_config
 
 

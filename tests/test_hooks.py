@@ -12,12 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from dedup import hooks
-from dedup.hooks import check_main, clean_main, clip, message, normpath, parse_name_status, where
+from dedup.hooks import check_main, clean_main
+from dedup.hooks import common as hooks
+from dedup.hooks.common import clip, message, normpath, where
+from dedup.hooks.git import parse_name_status
+from dedup.options import CleanOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-LINE = re.compile(r"^[^:\s]+(:\d+)*: [a-z].*: \".*\"$")
+# ``path[:line][:paragraph]: CODE problem: "passage"``, the code of the rule behind it first.
+LINE = re.compile(r"^[^:\s]+(:\d+)*: (?:DUP|KEEP|FIX)\d{3} [a-z].*: \".*\"$")
 
 
 def git(repo: Path, *args: str) -> str:
@@ -45,7 +49,7 @@ def add_fixture(repo: Path, name: str, target: str) -> Path:
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A corpus repository with an index of two committed articles, as the working directory."""
     from dedup.index import MinHashIndex
-    from dedup.reader import iter_inputs
+    from dedup.io.reader import iter_inputs
 
     root = make_repo(tmp_path / "corpus-repo")
     (root / "pyproject.toml").write_text('[tool.dedup]\nindex = ".dedup/index.sqlite"\n',
@@ -152,14 +156,14 @@ def test_check_fails_exactly_when_clean_would_remove(name: str, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     """Within articles the check reports what the fixer removes, so after it both pass."""
-    from dedup.clean_files import clean_inputs
+    from dedup.pipeline.clean import clean_inputs
     from dedup.settings import Settings
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".git").mkdir()
     add_fixture(tmp_path, name, name)
     removals = sum(len(a.canonical.removals)
-                   for a in clean_inputs([name], Settings(), scope="within").articles)
+                   for a in clean_inputs([name], Settings(), options=CleanOptions(scope="within")).articles)
     assert check_main(["--no-staged", name]) == 1 or not removals
     within = [line for line in capsys.readouterr().out.splitlines() if " repeats " in line]
     assert len(within) == removals
@@ -187,13 +191,13 @@ def test_check_names_each_repeated_passage(tmp_path: Path, monkeypatch: pytest.M
 
 def test_clean_fixes_to_the_canonical_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    from dedup.clean_files import clean_inputs
+    from dedup.pipeline.clean import clean_inputs
     from dedup.settings import Settings
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".git").mkdir()
     path = add_fixture(tmp_path, "repeated-intro.txt", "story.txt")
-    canonical = clean_inputs(["story.txt"], Settings(), scope="within").files[0].new
+    canonical = clean_inputs(["story.txt"], Settings(), options=CleanOptions(scope="within")).files[0].new
     assert clean_main(["story.txt"]) == 1
     assert capsys.readouterr().out == "story.txt: fixed: 2 passages removed\n"
     assert path.read_bytes() == canonical
@@ -419,11 +423,11 @@ def test_pre_commit_framework(repo: Path, precommit_home: Path) -> None:
 
     # A repeated intro: the check fails naming the passage, the fixer rewrites the file
     # to its canonical version; staged again, both hooks pass.
-    from dedup.clean_files import clean_inputs
+    from dedup.pipeline.clean import clean_inputs
     from dedup.settings import Settings
 
     story = add_fixture(repo, "repeated-intro.txt", "news/flood.txt")
-    canonical = clean_inputs([str(story)], Settings(), scope="within").files[0].new
+    canonical = clean_inputs([str(story)], Settings(), options=CleanOptions(scope="within")).files[0].new
     git(repo, "add", "news/flood.txt")
     code, out = pre_commit(repo, precommit_home, "run")
     assert code == 1, out
@@ -462,11 +466,11 @@ def test_pre_commit_framework(repo: Path, precommit_home: Path) -> None:
 def test_light_nltk_keeps_punkt_and_leaves_scipy_importable() -> None:
     code = (
         "import sys\n"
-        "from dedup.hooks import light_nltk\n"
+        "from dedup.text.sentences import light_nltk\n"
         "light_nltk()\n"
         "assert 'nltk.tokenize.punkt' in sys.modules\n"
         "assert not [m for m in sys.modules if m.split('.')[0] in ('scipy', 'sklearn')]\n"
-        "from dedup.sentences import sentence_spans\n"
+        "from dedup.text.sentences import sentence_spans\n"
         "t = 'Mr. Smith went to the U.S. today. He is back.'\n"
         "assert [t[s:e] for s, e in sentence_spans(t)] == "
         "['Mr. Smith went to the U.S. today.', 'He is back.']\n"

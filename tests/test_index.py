@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, shared_path
 
 from dedup import MinHashIndex
 from dedup.index import (
@@ -25,10 +26,8 @@ from dedup.index import (
     MissingIndexError,
     NotAnIndexError,
 )
-from dedup.reader import Article, iter_inputs
+from dedup.io.reader import Article, iter_inputs
 from dedup.settings import Settings
-
-from conftest import FIXTURES, shared_path
 
 FLOOD = """Heavy rain flooded three districts of the city overnight, forcing hundreds of families to leave their homes before dawn.
 
@@ -281,7 +280,7 @@ def test_no_pickle_in_the_index_package() -> None:
 ADDER = f"""
 import random, sys
 from dedup import MinHashIndex
-from dedup.reader import Article
+from dedup.io.reader import Article
 SYLLABLES = {SYLLABLES!r}
 {inspect.getsource(synthetic_article)}
 prefix, path = sys.argv[1], sys.argv[2]

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from test_index import FLOOD, UNRELATED, corpus, redis_url  # noqa: F401  (redis_url: fixture)
 
-from dedup.cli import main
+from dedup.cli.main import main
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from typing import TypeVar
 import numpy as np
 
 from ..document import Doc, analyze
-from ..minhash import bands_for_recall, signatures
-from ..reader import Article
+from ..io.reader import Article
 from ..settings import Settings
-from ..shingle import Shingler
+from ..sketch.minhash import bands_for_recall, signatures
+from ..sketch.shingle import Shingler
 from .model import (
     FORMAT,
     Batch,

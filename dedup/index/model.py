@@ -14,10 +14,11 @@ from typing import Any, Literal
 import numpy as np
 
 from ..document import Doc, analyze, article_shingles, overlap
-from ..minhash import band_keys, signatures
-from ..reader import Article
+from ..errors import DedupError
+from ..io.reader import Article
 from ..settings import Settings
-from ..shingle import Shingler
+from ..sketch.minhash import band_keys, signatures
+from ..sketch.shingle import Shingler
 
 FORMAT = "dedup-minhash-index"
 SCHEMA_VERSION = 1
@@ -25,7 +26,7 @@ SCHEMA_VERSION = 1
 EntryKind = Literal["article", "paragraph"]
 
 
-class IndexStoreError(Exception):
+class IndexStoreError(DedupError):
     """Base of every index error; the message starts with the index's location."""
 
 

@@ -319,7 +319,8 @@ def stored_keys(keys: np.ndarray) -> np.ndarray:
     Two different buckets then share a row key with odds of one in two billion per
     lookup; that only adds a candidate, which verification rejects.
     """
-    return (np.ascontiguousarray(keys, dtype=np.uint64) >> np.uint64(33)).astype(np.int64)
+    rows: np.ndarray = (np.ascontiguousarray(keys, dtype=np.uint64) >> np.uint64(33)).astype(np.int64)
+    return rows
 
 
 def _band_rows(ids: np.ndarray, keys: np.ndarray) -> Iterator[tuple[int, int, int]]:
