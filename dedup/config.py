@@ -2,7 +2,9 @@
 
 The nearest folder holding either, walking up from the working directory (and
 stopping at the repository root), wins; in one folder ``pyproject.toml`` is read
-first. Flags given on the command line win over the file. Keys may be spelt with
+first. ``--config FILE`` names the file instead (no search): a ``.toml`` file's
+``[tool.dedup]`` table, or any other file's ``[dedup]`` section. Flags given on the
+command line win over the file. Keys may be spelt with
 ``-`` or ``_``. Values are checked here so that a bad one is reported with the file
 that holds it::
 
@@ -43,7 +45,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "scope": ("within", "across", "all"),
     "shingle": ("word", "char"),
     "keep": ("first", "longest", "newest"),
-    "format": ("rich", "json"),
+    "format": ("rich", "json", "github"),
 }
 # Inclusive bounds of the numeric settings (None: unbounded).
 BOUNDS: dict[str, tuple[float | None, float | None]] = {
@@ -69,8 +71,29 @@ def find_config(start: str | os.PathLike[str] | None = None) -> tuple[Path, dict
     return None
 
 
-def load_config(start: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """The checked settings of the nearest config file (``{}`` when there is none).
+def read_config_file(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
+    """``(file, raw settings)`` of the file ``--config`` names: ``[tool.dedup]`` of a
+    ``.toml`` file, ``[dedup]`` of any other (``setup.cfg``, ``tox.ini``, ``dedup.cfg``).
+
+    Raises :class:`ConfigError` when the file cannot be read or has no such section.
+    """
+    file = Path(path)
+    if not file.is_file():
+        what = "a directory" if file.is_dir() else "not a regular file" if file.exists() \
+            else "no such file"
+        raise ConfigError(f"{file}: cannot read settings: {what}")
+    toml = file.suffix.lower() == ".toml"
+    found = _from_pyproject(file.parent, file.name) if toml else _from_setup_cfg(file.parent, file.name)
+    if found is None:
+        section = "[tool.dedup] table" if toml else "[dedup] section"
+        raise ConfigError(f"{file}: no {section}")
+    return found
+
+
+def load_config(start: str | os.PathLike[str] | None = None, *,
+                file: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The checked settings of the nearest config file (``{}`` when there is none),
+    or of ``file`` when one is named (``--config``).
 
     The file's path is under the key ``"_file"``. Raises :class:`ConfigError` for
     a file that cannot be parsed or a value that is not allowed.
@@ -79,15 +102,15 @@ def load_config(start: str | os.PathLike[str] | None = None) -> dict[str, Any]:
         >>> load_config("/")
         {}
     """
-    found = find_config(start)
+    found = read_config_file(file) if file is not None else find_config(start)
     if found is None:
         return {}
     path, raw = found
     return {key: coerce(path, key, value) for key, value in raw.items()} | {"_file": str(path)}
 
 
-def _from_pyproject(folder: Path) -> tuple[Path, dict[str, Any]] | None:
-    path = folder / "pyproject.toml"
+def _from_pyproject(folder: Path, name: str = "pyproject.toml") -> tuple[Path, dict[str, Any]] | None:
+    path = folder / name
     if not path.is_file():
         return None
     try:
@@ -103,8 +126,8 @@ def _from_pyproject(folder: Path) -> tuple[Path, dict[str, Any]] | None:
     return path, _keys(path, section)
 
 
-def _from_setup_cfg(folder: Path) -> tuple[Path, dict[str, Any]] | None:
-    path = folder / "setup.cfg"
+def _from_setup_cfg(folder: Path, name: str = "setup.cfg") -> tuple[Path, dict[str, Any]] | None:
+    path = folder / name
     if not path.is_file():
         return None
     parser = configparser.ConfigParser(interpolation=None)
