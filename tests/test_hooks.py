@@ -188,7 +188,7 @@ def test_clean_fixes_to_the_canonical_version(tmp_path: Path, monkeypatch: pytes
     path = add_fixture(tmp_path, "repeated-intro.txt", "story.txt")
     canonical = clean_inputs(["story.txt"], Settings(), options=CleanOptions(scope="within")).files[0].new
     assert clean_main(["story.txt"]) == 1
-    assert capsys.readouterr().out == "story.txt: fixed: 2 passages removed\n"
+    assert capsys.readouterr().out == "story.txt: fixed: 2 passages removed (DUP101 x1, DUP102 x1)\n"
     assert path.read_bytes() == canonical
 
 

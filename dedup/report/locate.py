@@ -45,7 +45,7 @@ def rule_code(item: Any, *, across: bool | None = None) -> str:
         'DUP102'
     """
     rule = getattr(item, "rule", None)
-    if rule is not None:
+    if rule:
         return str(getattr(rule, "code", rule))
     kind = str(getattr(item, "kind", "article"))  # a dropped article has no kind
     if across is None:
