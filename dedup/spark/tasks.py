@@ -17,6 +17,7 @@ from ..detect.findings import Finding, Ref
 from ..detect.unionfind import UnionFind
 from ..detect.within import find_within
 from ..document import Article, Doc, overlap
+from ..parallel import batched
 from ..pipeline.scan import analyze_chunk
 from ..settings import Settings
 
@@ -75,17 +76,6 @@ def finding_from_row(row: Any) -> Finding:
                    rule=str(json.loads(row["json"]).get("rule", "")) if row["json"] else "")
 
 
-def _chunks(rows: Iterable[ArticleRow], size: int) -> Iterator[list[ArticleRow]]:
-    batch: list[ArticleRow] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def analyze_partition(rows: Iterable[ArticleRow], settings: Settings, scope: str,
                       canonicalize: Canonicalizer | None = None) -> Iterator[tuple[Any, ...]]:
     """Analyse one partition of articles, in chunks, and emit tagged rows.
@@ -98,7 +88,7 @@ def analyze_partition(rows: Iterable[ArticleRow], settings: Settings, scope: str
     """
     within = scope in ("within", "all")
     across = scope in ("across", "all")
-    for chunk in _chunks(rows, CHUNK):
+    for chunk in batched(rows, CHUNK):
         articles = [Article(id=aid, text=text, source="spark", date=date)
                     for _, aid, text, date in chunk]
         # The local engine's own chunk analysis; within-article findings are found per
