@@ -158,7 +158,7 @@ F = "Volunteers handed out blankets, bottled water and hot meals at the main she
 REMOVAL_CASES: dict[str, tuple[str, str]] = {
     "DUP101": (f"{A}\n{C}\n{D}\n{C}", f"{A}\n{C}\n{D}"),
     "DUP102": (f"{A} {B}\n{C}\n{B}", f"{A}\n{C}\n{B}"),
-    "DUP103": (f"{A}\n{D}\n{E}\n{A[:-1]}; engineers from two neighbouring towns arrived with generators and pumps, and the national weather office lifted its red warning.", f"{A}\n{D}"),
+    "DUP103": (f"{A}\n{D}\n{E}\n{A} Engineers from two neighbouring towns arrived with generators.", f"{A}\n{D}"),
     "DUP104": (f"{A}\n{C}\nRead more\n{D}\n{E}\n{C}\nRead more\n{D}\n{F}", f"{A}\nRead more\n{C}\nRead more\n{D}"),
     "DUP105": (f"{A}\nCrowds gathered outside the court on Monday to hear the verdict read.\n{D}\nCrowds gathered outside the court on Monday to hear the verdict read. Photo: John Locher, AP", f"{A}\n{C}\n{D}\nPhoto: John Locher, AP"),
     "DUP201": (f"{A}\n{C}\n{D} {C}", f"{A}\n{C}\n{D} {E}"),
@@ -183,6 +183,7 @@ KEEP_CASES: dict[str, tuple[str, str]] = {
     "KEEP109": (f"{A}\nWhy does this matter for the towns? {D}\n{E} Why does this matter for the towns?", f"{A}\n{C}"),
     "KEEP110": (f"{A}\n{C}\n{D}\n{C} {E}", f"{A}\n{C}"),
     "KEEP111": (f"{A}\n{C}\n{D}\n{C} Updated at 14:05 GMT.", f"{A}\n{C}"),
+    "KEEP112": (f"{A}\n{C}\n{D}\n{A[:-1]}, and {C[0].lower()}{C[1:]}", f"{A}\n{C}"),
 }
 
 

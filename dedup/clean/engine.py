@@ -271,6 +271,9 @@ def _once(doc: Doc, settings: Settings, options: CleanOptions,
                     and _lifted(doc, i, best, jaccard, settings, shingler, options):
                 keep_paragraph(i, "KEEP106" if jaccard >= MIN_CONTAINED_JACCARD else "KEEP105", best, share)
                 continue  # a pull quote: a sentence lifted from a long paragraph
+            if on("KEEP112") and not _each_sentence_kept(doc, i, coverage, settings, shingler):
+                keep_paragraph(i, "KEEP112", best, share)
+                continue  # it says something no single kept paragraph says: only repeats go
             if best is not None and best > i and keep != "longest" and on("KEEP110") and on("DUP201") \
                     and _sentences_repeat(doc, i, best, settings, shingler, options):
                 continue  # the later paragraph repeats it in whole sentences: those go instead
@@ -325,6 +328,28 @@ def _substance(doc: Doc, i: int, shingler: Shingler, trim: bool = True) -> tuple
         return doc.shingles[i], set(_figures(doc.norms[i]))
     norm = normalize(trimmed)
     return shingler.from_units(shingler.units(norm)), set(_figures(norm))
+
+
+def _each_sentence_kept(doc: Doc, i: int, coverage: _Coverage, settings: Settings,
+                        shingler: Shingler) -> bool:
+    """Whether every sentence of paragraph ``i`` (of ``min_words`` words or more, up to a
+    trailing credit) is contained in one single kept paragraph: a near-copy that adds a
+    sentence, or a list item whose parts are scattered over other items, is not a copy."""
+    text = doc.article.text
+    base = doc.paragraphs[i].start
+    limit = base + len(TRAILER.sub("", doc.text_of(i)))
+    for start, end in doc.sentences(i):
+        if start >= limit:
+            break
+        norm = normalize(text[start:min(end, limit)])
+        if len(words(norm)) < settings.min_words:
+            continue
+        sentence = shingler.from_units(shingler.units(norm))
+        figures = set(_figures(norm))
+        if not any(contained(sentence, s) >= settings.containment and figures <= set(coverage.figures[k])
+                   for k, s in coverage.sets.items() if k != i):
+            return False
+    return True
 
 
 def _preference(doc: Doc, i: int, keep: str) -> tuple[float, ...]:
