@@ -242,6 +242,14 @@ RULES: tuple[Rule, ...] = (
          "Hayley Tullett\" and \"800m: Jo Fenn, Becky Lyne\": every name is elsewhere, their "
          "line-up is not.",
          (_CONTAINMENT, _MIN_WORDS)),
+    Rule("KEEP113", "still-said", "keep",
+         "After cleaning, every removed sentence of min_words words or more must be contained "
+         "in one paragraph of the text that is kept; a removal that relied on a copy removed "
+         "later (a chain of copies, or a round that removed the copy it pointed at) is undone "
+         "and the article cleaned again without it.",
+         "A near-copy removed as covered by a paragraph that is itself removed later as "
+         "covered by a third that lacks one of its sentences: the near-copy stays.",
+         (_CONTAINMENT, _MIN_WORDS)),
 )
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}

@@ -153,6 +153,9 @@ B = "After heavy rain flooded three districts overnight, the city council has op
 C = "The mayor said in a briefing on Tuesday that more than twelve thousand households were still without electricity across the region."
 D = "Engineers from two neighbouring towns arrived with generators and pumps, and the national weather office lifted its red warning late in the evening."
 E = "Schools in the worst-hit districts will stay closed until Friday while inspectors check every building for damage to walls and wiring."
+# A chain of near-copies: each is in the one before it, the last is not in the first.
+S = ("The regional council voted on Tuesday night to spend four million pounds on new flood "
+     "barriers along the river before the winter storms arrive.")
 F = "Volunteers handed out blankets, bottled water and hot meals at the main shelter in the old market hall near the river."
 # Removal and repair rules: (a text where the rule fires, one where it does not).
 REMOVAL_CASES: dict[str, tuple[str, str]] = {
@@ -184,6 +187,8 @@ KEEP_CASES: dict[str, tuple[str, str]] = {
     "KEEP110": (f"{A}\n{C}\n{D}\n{C} {E}", f"{A}\n{C}"),
     "KEEP111": (f"{A}\n{C}\n{D}\n{C} Updated at 14:05 GMT.", f"{A}\n{C}"),
     "KEEP112": (f"{A}\n{C}\n{D}\n{A[:-1]}, and {C[0].lower()}{C[1:]}", f"{A}\n{C}"),
+    "KEEP113": (f"{A}\n{S.replace('winter', 'autumn').replace('regional', 'county')}\n"
+                f"{S.replace('winter', 'autumn')}\n{S}\n{D}", f"{A}\n{C}"),
 }
 
 
@@ -216,7 +221,9 @@ def test_removal_rule_fires_and_not(code: str) -> None:
 @pytest.mark.parametrize("code", sorted(KEEP_CASES))
 def test_protection_keeps_and_not(code: str) -> None:
     protected, quiet = KEEP_CASES[code]
-    kept, unprotected = run(protected), run(protected, ignore=(code,))
+    # KEEP113 is the safety net behind every other rule: off too, to see the rule alone.
+    alone = (code,) if code == "KEEP113" else (code, "KEEP113")
+    kept, unprotected = run(protected), run(protected, ignore=alone)
     assert unprotected.text != kept.text  # off, something else goes (more, or another copy)
     assert run(quiet).text == run(quiet, ignore=(code,)).text
 

@@ -53,6 +53,7 @@ LIFTED_SHARE = limit("KEEP105", "lifted_share")
 # more of it (a quote of 16 words from one of 26: ~0.37).
 MAX_QUOTE_JACCARD = limit("KEEP106", "max_jaccard")
 MAX_ROUNDS = 4
+MAX_UNDO = 4
 MIN_SENTENCE_WORDS = int(limit("KEEP109", "min_sentence_words"))
 MIN_REFRAIN_WORDS = int(limit("DUP302", "min_refrain_words"))
 
@@ -164,7 +165,51 @@ def canonicalize(doc: Doc, settings: Settings | None = None,
     settings = settings or Settings()
     options = options or CleanOptions()
     shingler = shared_shingler(settings.shingle, settings.ngram)
-    result, origin = _once(doc, settings, options, shingler)
+    canonical, origin, undone = _with_undo(doc, settings, options, shingler)
+    if not undone:
+        return canonical
+    # An undone removal changes what the rest relies on: clean the result again until
+    # it stays the same, so that cleaning a cleaned article changes nothing.
+    edits, kept = list(canonical.edits), list(canonical.kept)
+    for _ in range(MAX_ROUNDS):
+        current = canonical.doc
+        assert current is not None
+        again, again_origin, undone = _with_undo(current, settings, options, shingler)
+        if again.text == canonical.text:
+            break
+        edits.extend(_map_edit(e, origin, current, doc) for e in again.edits)
+        kept.extend(_map_edit(e, origin, current, doc) for e in again.kept)
+        origin = origin[again_origin]
+        canonical = again
+        if not undone:
+            break
+    removed = [(e.start, e.end) for e in edits if e.kind in ("paragraph", "sentence", "span")]
+    kept = [e for e in kept if not any(s <= e.start < t for s, t in removed)]
+    return Canonical(canonical.text, sorted(edits, key=lambda e: (e.start, e.kind != "join")),
+                     doc=canonical.doc, kept=sorted(kept, key=lambda e: (e.start, e.end)))
+
+
+def _with_undo(doc: Doc, settings: Settings, options: CleanOptions,
+               shingler: Shingler) -> tuple[Canonical, np.ndarray, bool]:
+    """The article cleaned, with every removal still said by the text that is kept: one
+    that relied on a copy removed later (a chain) is undone (KEEP113) and the article
+    cleaned again without it. Also the origin of each output character, and whether
+    anything was undone."""
+    protect: frozenset[tuple[int, int]] = frozenset()
+    for _ in range(MAX_UNDO):
+        canonical, origin = _canonicalize(doc, settings, options, shingler, protect)
+        if not options.on("KEEP113"):
+            break
+        unsupported = _unsupported(doc, canonical, settings, shingler)
+        if not unsupported:
+            break
+        protect |= unsupported
+    return canonical, origin, bool(protect)
+
+
+def _canonicalize(doc: Doc, settings: Settings, options: CleanOptions, shingler: Shingler,
+                  protect: frozenset[tuple[int, int]]) -> tuple[Canonical, np.ndarray]:
+    result, origin = _once(doc, settings, options, shingler, protect)
     edits = list(result.edits)
     kept = list(result.kept)
     final: Doc | None = doc
@@ -176,7 +221,7 @@ def canonicalize(doc: Doc, settings: Settings | None = None,
             break
         analysed = analyze(replace(doc.article, text=result.text), settings, shingler)
         final = None
-        again, again_origin = _once(analysed, settings, options, shingler)
+        again, again_origin = _once(analysed, settings, options, shingler, _moved(protect, origin))
         if again.text == result.text:
             final = analysed
             break
@@ -191,7 +236,44 @@ def canonicalize(doc: Doc, settings: Settings | None = None,
     removed = [(e.start, e.end) for e in edits if e.kind in ("paragraph", "sentence", "span")]
     kept = [e for e in kept if not any(s <= e.start < t for s, t in removed)]
     return Canonical(result.text, sorted(edits, key=lambda e: (e.start, e.kind != "join")),
-                     doc=final, kept=sorted(kept, key=lambda e: (e.start, e.end)))
+                     doc=final, kept=sorted(kept, key=lambda e: (e.start, e.end))), origin
+
+
+def _moved(spans: frozenset[tuple[int, int]], origin: np.ndarray) -> frozenset[tuple[int, int]]:
+    """Spans of the original text, as offsets of a cleaned text whose characters come
+    from ``origin`` (spans no longer there whole are left out)."""
+    if not spans:
+        return spans
+    where = {int(o): k for k, o in enumerate(origin.tolist())}
+    return frozenset((where[s], where[e - 1] + 1) for s, e in spans
+                     if s in where and e - 1 in where)
+
+
+def _unsupported(doc: Doc, canonical: Canonical, settings: Settings,
+                 shingler: Shingler) -> frozenset[tuple[int, int]]:
+    """The removals (their spans) with a sentence of ``min_words`` words or more that no
+    single paragraph of the cleaned text contains."""
+    final = canonical.doc
+    if final is None:
+        return frozenset()
+    text = doc.article.text
+    out = set()
+    for edit in canonical.edits:
+        if edit.kind not in ("paragraph", "sentence") or edit.rule == "DUP104":
+            continue
+        spans = doc.sentences(edit.paragraph) if edit.kind == "paragraph" else [(edit.start, edit.end)]
+        limit = edit.start + len(TRAILER.sub("", text[edit.start:edit.end]))
+        for start, end in spans:
+            if start < edit.start or start >= limit:
+                continue
+            norm = normalize(text[start:min(end, limit)])
+            if len(words(norm)) < settings.min_words:
+                continue
+            sentence = shingler.from_units(shingler.units(norm))
+            if not any(contained(sentence, s) >= settings.containment for s in final.shingles):
+                out.add((edit.start, edit.end))
+                break
+    return frozenset(out)
 
 
 def _map_edit(edit: Edit, origin: np.ndarray, current: Doc, original: Doc) -> Edit:
@@ -220,8 +302,8 @@ def _paragraph_at(doc: Doc, offset: int) -> int:
     return max(0, bisect.bisect_right(starts, offset) - 1)
 
 
-def _once(doc: Doc, settings: Settings, options: CleanOptions,
-          shingler: Shingler) -> tuple[Canonical, np.ndarray]:
+def _once(doc: Doc, settings: Settings, options: CleanOptions, shingler: Shingler,
+          protect: frozenset[tuple[int, int]] = frozenset()) -> tuple[Canonical, np.ndarray]:
     """One round of cleaning; the origin of each output character in ``doc``'s text."""
     n = len(doc.paragraphs)
     on = options.on
@@ -250,6 +332,8 @@ def _once(doc: Doc, settings: Settings, options: CleanOptions,
     order = sorted((i for i in eligible if i not in templates),
                    key=lambda i: _preference(doc, i, keep), reverse=True)
     for i in order:
+        if (doc.paragraphs[i].start, doc.paragraphs[i].end) in protect:
+            continue  # its removal relied on text that goes too (KEEP113)
         shingles, figures = _substance(doc, i, shingler, on("DUP105"))
         share = coverage.covered_by_others(i, shingles, figures)
         if share >= settings.containment:
@@ -297,7 +381,7 @@ def _once(doc: Doc, settings: Settings, options: CleanOptions,
     # A paragraph moved whole is edited inside in the next round, at its new place.
     whole = {**removed, **moves}
     sentence_edits = _remove_sentences(doc, settings, whole, templates, coverage, shingler,
-                                       options, kept) if on("DUP201") else []
+                                       options, kept, protect) if on("DUP201") else []
     sentence_edits += _span_edits(doc, settings, whole, templates, sentence_edits, options)
     joins = _joins(doc, whole, sentence_edits) if on("FIX101") else []
     edits = sorted([*removed.values(), *sentence_edits, *joins, *moves.values()],
@@ -440,7 +524,7 @@ def _aligned_twin(doc: Doc, i: int, removed: dict[int, Edit]) -> int | None:
 
 def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
                       coverage: _Coverage, shingler: Shingler, options: CleanOptions,
-                      kept: list[Edit]) -> list[Edit]:
+                      kept: list[Edit], protect: frozenset[tuple[int, int]] = frozenset()) -> list[Edit]:
     """Sentences of kept paragraphs that the rest of the kept text already says (DUP201);
     repeated sentences a protection keeps are added to ``kept``."""
     edits: list[Edit] = []
@@ -479,7 +563,7 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
         for k in reversed(range(len(spans))):
             start, end = spans[k]
             norm = normalize(doc.article.text[start:end])
-            if len(alive) < 2:
+            if len(alive) < 2 or (start, end) in protect:
                 continue
             guard = _guard(doc.article.text[start:end], norm, settings, options)
             if guard is not None:
