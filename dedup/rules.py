@@ -233,6 +233,23 @@ RULES: tuple[Rule, ...] = (
          "min_words words (an attribution, a label): that rest would be no paragraph.",
          "\"The bank raised rates by half a point, the largest rise in a decade. Reuters\".",
          (_MIN_WORDS,)),
+    Rule("KEEP112", "new-sentence", "keep",
+         "A paragraph is removed whole only when each of its sentences is contained in one "
+         "single kept paragraph. A near-copy that adds a sentence keeps it (its repeated "
+         "sentences can still go, DUP201), and a list item whose parts are scattered over "
+         "other items (a critic's picks, a squad list) states something no other item states.",
+         "A squad list \"800m: Kelly Holmes, Jo Fenn, Becky Lyne\" after \"1500m: Kelly Holmes, "
+         "Hayley Tullett\" and \"800m: Jo Fenn, Becky Lyne\": every name is elsewhere, their "
+         "line-up is not.",
+         (_CONTAINMENT, _MIN_WORDS)),
+    Rule("KEEP113", "still-said", "keep",
+         "After cleaning, every removed sentence of min_words words or more must be contained "
+         "in one paragraph of the text that is kept; a removal that relied on a copy removed "
+         "later (a chain of copies, or a round that removed the copy it pointed at) is undone "
+         "and the article cleaned again without it.",
+         "A near-copy removed as covered by a paragraph that is itself removed later as "
+         "covered by a third that lacks one of its sentences: the near-copy stays.",
+         (_CONTAINMENT, _MIN_WORDS)),
 )
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..clean.findings import within_findings
 from ..detect.across import ARTICLE, Items, find_across
 from ..detect.findings import Finding
-from ..detect.within import find_within
 from ..document import Article, Doc, analyze_many
 from ..errors import InputError
 from ..io.reader import Item, ReadOptions, iter_inputs
@@ -78,8 +78,9 @@ def analyze_chunk(articles: list[Article], settings: Settings, scope: str = "all
     within: list[Finding] = []
     if scope in ("within", "all"):
         for doc in docs:
-            rules = (options or CleanOptions()).for_path(doc.article.source).rules
-            within.extend(f for f in find_within(doc, settings) if f.rule in rules)
+            # The cleaner's own decisions: scan reports what clean removes, and what it keeps.
+            within.extend(within_findings(doc, settings,
+                                          (options or CleanOptions()).for_path(doc.article.source)))
     article_sets: list[np.ndarray] = []
     owners: list[int] = []
     indices: list[int] = []

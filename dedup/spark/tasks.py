@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from ..clean.findings import within_findings
 from ..detect.findings import Finding, Ref
 from ..detect.unionfind import UnionFind
-from ..detect.within import find_within
 from ..document import Article, Doc, overlap
 from ..parallel import batched
 from ..pipeline.scan import analyze_chunk
@@ -100,7 +100,7 @@ def analyze_partition(rows: Iterable[ArticleRow], settings: Settings, scope: str
         cleaned: list[ArticleRow] = []
         for (ordinal, aid, text, date), doc in zip(chunk, docs):
             yield ("A", ordinal, aid, len(doc.paragraphs), len(text), date)
-            findings = find_within(doc, settings) if within else []
+            findings = within_findings(doc, settings) if within else []
             for seq, finding in enumerate(findings):
                 yield ("W", finding_row(WITHIN, ordinal, seq, finding))
             if canonicalize is not None:
