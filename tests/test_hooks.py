@@ -290,6 +290,20 @@ def test_clean_article_passes_against_the_index(repo: Path) -> None:
 # -- positions: the file's own lines -------------------------------------------------------
 
 
+@pytest.mark.parametrize(("text", "offset", "expected"), [
+    ("one", 0, (1, 1)),
+    ("one\ntwo", 5, (2, 2)),
+    ("one\r\ntwo", 5, (2, 1)),
+    ("one\rtwo\rthree", 8, (3, 1)),
+    ("a\r\n\r\nb", 5, (3, 1)),
+    ("é\nçà", 4, (2, 3)),  # characters, not bytes
+])
+def test_line_col(text: str, offset: int, expected: tuple[int, int]) -> None:
+    from dedup.report.locate import line_col
+
+    assert line_col(text, offset) == expected
+
+
 def test_lines_are_the_files_lines_not_paragraph_numbers(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """Blank-line blocks under a headline: paragraph 5 starts on line 9, in LF and in CRLF."""
@@ -618,3 +632,31 @@ def test_no_heavy_import_without_files() -> None:
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.slow
+def test_autoupdate_sees_the_release_tag_or_else_the_commit(tmp_path: Path,
+                                                            precommit_home: Path) -> None:
+    """What docs/pre-commit.md says of `rev`: autoupdate moves it to the newest vX.Y.Z tag
+    of the default branch, and to that branch's last commit while there is no tag."""
+    head_with_hooks()
+    source = tmp_path / "dedup-src"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(source)], check=True, capture_output=True)
+    head = git(source, "rev-parse", "HEAD").strip()
+    first = git(source, "rev-list", "--max-parents=0", "HEAD").split()[0]
+    corpus = make_repo(tmp_path / "corpus")
+    config = corpus / ".pre-commit-config.yaml"
+
+    def autoupdate(*args: str) -> str:
+        config.write_text(f"repos:\n  - repo: {source}\n    rev: {first}\n    hooks:\n"
+                          "      - id: dedup-check\n", encoding="utf-8")
+        for tag in git(source, "tag").split():
+            git(source, "tag", "-d", tag)
+        for tag in args:
+            git(source, "tag", tag, "HEAD")
+        code, out = pre_commit(corpus, precommit_home, "autoupdate")
+        assert code == 0, out
+        return re.search(r"rev: (\S+)", config.read_text(encoding="utf-8")).group(1)  # type: ignore[union-attr]
+
+    assert autoupdate() == head
+    assert autoupdate("v0.1.0") == "v0.1.0"

@@ -26,10 +26,10 @@ _CODES: dict[tuple[str, str], str] = {
     ("sentence", "duplicate"): "DUP201",
     ("span", "doubled"): "DUP301",
     ("span", "pasted"): "DUP302",
-    ("join", "lost boundary"): "DUP501",
+    ("join", "lost boundary"): "FIX101",
 }
 _KIND_CODES = {"paragraph": "DUP100", "moved": "DUP105", "sentence": "DUP200", "span": "DUP300",
-               "article": "DUP401", "join": "DUP501"}
+               "article": "DUP401", "join": "FIX101"}
 _ACROSS_CODES = {"article": "DUP401", "paragraph": "DUP402", "sentence": "DUP403"}
 
 
