@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from dedup.report import clean as clean_report
 from dedup.report import scan as scan_report
 from dedup.report.html import page
 from dedup.report.terminal import EXAMPLES, render
-from dedup.report.text import clip, printable, rule_of, shorten_path, squash
+from dedup.report.text import clip, printable, rule_label, rule_of, shorten_path, squash
 from dedup.report.view import ArticleView, Entry, Report
 from dedup.settings import Settings
 
@@ -75,21 +74,16 @@ def test_squash_clip_and_shorten_keep_what_a_reader_needs() -> None:
     assert len(shorten_path("x" * 200, 30)) == 30
 
 
-@dataclass(frozen=True)
-class CodedEdit(Edit):
-    """An edit as it will be once rules have codes."""
-
-    rule: str = "DUP101"
-
-
-def test_entries_are_grouped_by_rule_code_when_there_is_one_else_by_reason() -> None:
+def test_entries_are_grouped_by_rule_code_and_named_from_the_registry() -> None:
     plain = Edit("paragraph", 0, 10, 2, reason="duplicate")
-    coded = CodedEdit("paragraph", 0, 10, 2, reason="duplicate")
+    coded = Edit("paragraph", 0, 10, 2, reason="duplicate", rule="DUP101")
     assert rule_of(plain) == "duplicate" and rule_of(coded) == "DUP101"
     text = "x" * 20
     assert clean_report.entry(text, coded).rule == "DUP101"
-    assert clean_report.entry(text, coded).label == "DUP101 duplicate"
+    assert clean_report.entry(text, coded).label == "DUP101 duplicate-paragraph"
     assert clean_report.entry(text, plain).label == "duplicate"
+    assert rule_label("KEEP101") == "KEEP101 short-line"
+    assert rule_label("XYZ999", "duplicate") == "XYZ999 duplicate"  # not in the registry
 
 
 # --- the terminal report -----------------------------------------------------------------------
@@ -238,7 +232,7 @@ def test_the_page_is_standalone_and_every_link_lands(tmp_path: Path) -> None:
     assert anchors and all(link in doc.ids for link in anchors)
     assert html.index('id="summary"') < html.index('id="articles"') < html.index('id="details"')
     assert doc.tags.count("details") == 2 and " open" not in html.split('id="details"')[1].split("<script")[0]
-    assert 'href="#rule=duplicate&amp;kind=paragraph"' in html  # rule rows filter the page
+    assert 'href="#rule=DUP101&amp;kind=paragraph"' in html  # rule rows filter the page
 
 
 def test_the_page_escapes_article_text_and_names(tmp_path: Path) -> None:

@@ -12,12 +12,12 @@ from typing import Any
 
 import click
 
-from ..errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, InputError, UsageError
-from .common import print_errors, print_report
+from ..errors import InputError, UsageError
+from .common import console, exit_code, print_errors, print_report
 
 
 def spark_scan(paths: Sequence[str], run: Any, *, fmt: str, master: str | None,
-               output: str | None) -> int:
+               output: str | None, exit_zero: bool = False) -> int:
     """Run ``dedup scan`` on Spark; return the exit code."""
     from ..detect.findings import INFORMATIONAL
     from ..spark import deduplicate
@@ -40,13 +40,13 @@ def spark_scan(paths: Sequence[str], run: Any, *, fmt: str, master: str | None,
         else:
             scan_result = _scan_result(result, inputs.errors)
             found = bool(scan_result.duplicates)
-            if fmt == "json" or not run.quiet:
+            if fmt != "rich" or not run.quiet:  # -q silences the report, not the data
                 _render(scan_result, fmt, time.perf_counter() - started, verbose=run.verbose)
     finally:
         if owned:
             spark.stop()
     print_errors(inputs.errors)
-    return EXIT_ERROR if inputs.errors else EXIT_FOUND if found else EXIT_CLEAN
+    return exit_code(errors=bool(inputs.errors), found=found, exit_zero=exit_zero)
 
 
 def _scan_result(result: Any, errors: list[InputError]) -> Any:
@@ -62,16 +62,24 @@ def _render(scan_result: Any, fmt: str, elapsed: float | None, *, verbose: bool)
     if fmt == "json":
         click.echo(json.dumps(to_json(scan_result), ensure_ascii=False, indent=None))
         return
-    from rich.console import Console
+    if fmt == "github":  # no analysed articles on the driver: file-level annotations
+        from ..report.github import scan_annotations
 
+        for line in scan_annotations(scan_result):
+            click.echo(line)
+        return
     from ..report.scan import report
 
-    print_report(report(scan_result, elapsed=elapsed), Console(highlight=False), verbose=verbose)
+    print_report(report(scan_result, elapsed=elapsed), console(), verbose=verbose)
 
 
 def spark_clean(paths: Sequence[str], run: Any, clean: Any, *, check: bool,
-                master: str | None, output: str | None) -> int:
-    """Run ``dedup clean`` on Spark, writing the canonical articles to ``output``."""
+                master: str | None, output: str | None, exit_zero: bool = False,
+                exit_non_zero_on_fix: bool = False) -> int:
+    """Run ``dedup clean`` on Spark, writing the canonical articles to ``output``.
+
+    Exit codes as the local engine: 0 when written, 1 when ``--check`` finds changes
+    (or anything changed, with ``--exit-non-zero-on-fix``), 2 on errors."""
     from pyspark.sql import functions as F
 
     from ..spark import deduplicate
@@ -104,8 +112,8 @@ def spark_clean(paths: Sequence[str], run: Any, clean: Any, *, check: bool,
         if owned:
             spark.stop()
     print_errors(inputs.errors)
-    if inputs.errors:
-        return EXIT_ERROR
-    return EXIT_FOUND if cleaned or dropped else EXIT_CLEAN
+    changed = bool(cleaned or dropped)
+    return exit_code(errors=bool(inputs.errors), found=changed and (check or exit_non_zero_on_fix),
+                     exit_zero=exit_zero)
 
 

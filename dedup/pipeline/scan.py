@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..clean.findings import within_findings
 from ..detect.across import ARTICLE, Items, find_across
 from ..detect.findings import Finding
-from ..detect.within import find_within
 from ..document import Article, Doc, analyze_many
 from ..errors import InputError
 from ..io.reader import Item, ReadOptions, iter_inputs
-from ..parallel import ordered_map
+from ..options import CleanOptions
+from ..parallel import batched, ordered_map
 from ..settings import Settings
 from ..sketch.minhash import band_keys, bands_for_recall, signatures
 from ..sketch.shingle import shared_shingler, split
@@ -70,7 +71,7 @@ def fingerprint(sets: list[np.ndarray], settings: Settings) -> np.ndarray:
 
 
 def analyze_chunk(articles: list[Article], settings: Settings, scope: str = "all",
-                  keep_docs: bool = False) -> ChunkResult:
+                  keep_docs: bool = False, options: CleanOptions | None = None) -> ChunkResult:
     shingler = shared_shingler(settings.shingle, settings.ngram)
     across = scope in ("across", "all")
     analyzed = analyze_many(articles, settings, shingler, with_articles=across)
@@ -78,7 +79,9 @@ def analyze_chunk(articles: list[Article], settings: Settings, scope: str = "all
     within: list[Finding] = []
     if scope in ("within", "all"):
         for doc in docs:
-            within.extend(find_within(doc, settings))
+            # The cleaner's own decisions: scan reports what clean removes, and what it keeps.
+            within.extend(within_findings(doc, settings,
+                                          (options or CleanOptions()).for_path(doc.article.source)))
     article_sets: list[np.ndarray] = []
     owners: list[int] = []
     indices: list[int] = []
@@ -120,43 +123,40 @@ class ScanResult:
 Progress = Callable[[int], None]
 
 
-def _chunks(items: Iterable[Item], errors: list[InputError], size: int) -> Iterator[list[Article]]:
-    batch: list[Article] = []
+def _articles(items: Iterable[Item], errors: list[InputError]) -> Iterator[Article]:
+    """The articles of ``items``; the input errors go to ``errors``."""
     for item in items:
         if isinstance(item, InputError):
             errors.append(item)
-            continue
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        else:
+            yield item
 
 
 def map_chunks(chunks: Iterator[list[Article]], settings: Settings, scope: str, jobs: int,
-               keep_docs: bool) -> Iterator[ChunkResult]:
+               keep_docs: bool, options: CleanOptions | None = None) -> Iterator[ChunkResult]:
     """Analyse chunks in order, in ``jobs`` processes, holding a bounded window in flight."""
-    return ordered_map(analyze_chunk, chunks, settings, scope, keep_docs, jobs=jobs)
+    return ordered_map(analyze_chunk, chunks, settings, scope, keep_docs, options, jobs=jobs)
 
 
 def scan(items: Iterable[Item], settings: Settings | None = None, scope: str = "all",
          jobs: int = 1, keep_docs: bool = False, progress: Progress | None = None,
-         chunk_size: int = CHUNK_ARTICLES) -> ScanResult:
-    """Find duplicates within and/or across the given articles.
+         chunk_size: int = CHUNK_ARTICLES, options: CleanOptions | None = None) -> ScanResult:
+    """Find duplicates within and/or across the given articles; ``options`` say which
+    rules are on (``select`` / ``ignore``), as for cleaning.
 
     ``progress(n)`` is called as each batch of ``n`` articles is done; batches are
     then small (:data:`PROGRESS_CHUNK`), which costs little, so the bar moves by a
     few articles at a time.
     """
     settings = settings or Settings()
+    options = options or CleanOptions()
     if progress is not None:
         chunk_size = min(chunk_size, PROGRESS_CHUNK)
     result = ScanResult()
     articles, paragraphs = Items(), Items()
     ids: list[str] = []
-    chunks = _chunks(items, result.errors, chunk_size)
-    for chunk in map_chunks(chunks, settings, scope, jobs, keep_docs):
+    chunks = batched(_articles(items, result.errors), chunk_size)
+    for chunk in map_chunks(chunks, settings, scope, jobs, keep_docs, options):
         base = len(ids)
         ids.extend(chunk.ids)
         result.articles.extend(zip(chunk.ids, chunk.paragraph_counts))
@@ -172,13 +172,16 @@ def scan(items: Iterable[Item], settings: Settings | None = None, scope: str = "
         if progress is not None:
             progress(len(chunk.ids))
     if scope in ("across", "all"):
-        result.findings.extend(find_across(articles, paragraphs, ids, settings))
+        result.findings.extend(f for f in find_across(articles, paragraphs, ids, settings)
+                               if options.on(f.rule))
     return result
 
 
 def scan_paths(paths: Iterable[str], settings: Settings | None = None, scope: str = "all",
-               options: ReadOptions | None = None, jobs: int = 1) -> ScanResult:
-    """Scan files, directories or JSON lines for near-duplicates.
+               options: ReadOptions | None = None, jobs: int = 1,
+               rules: CleanOptions | None = None) -> ScanResult:
+    """Scan files, directories or JSON lines for near-duplicates; ``rules`` say which
+    rules are on (:class:`dedup.CleanOptions` ``select`` / ``ignore``).
 
     Example:
         >>> from dedup import scan_paths
@@ -187,4 +190,4 @@ def scan_paths(paths: Iterable[str], settings: Settings | None = None, scope: st
         [(0, 2), (1, 3)]
     """
     return scan(iter_inputs(list(paths), options or ReadOptions()), settings or Settings(),
-                scope=scope, jobs=jobs, keep_docs=True)
+                scope=scope, jobs=jobs, keep_docs=True, options=rules)

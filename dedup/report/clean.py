@@ -9,16 +9,17 @@ from typing import Any
 from ..clean.engine import Edit
 from ..errors import JSON_VERSION
 from ..pipeline.clean import ArticleOutcome, CleanResult
-from .text import label_of, plural, rule_of, size
+from .text import label_of, plural, rule_label, rule_of, size
 from .view import ArticleView, Entry, Report
 
 CONTEXT = 120  # characters of text kept around a removal (renderers show less)
 REMOVALS = ("paragraph", "sentence", "span")
+ARTICLE_RULE = "DUP401"  # a whole article that repeats a kept one
 
 
 def edit_json(article: str, edit: Edit) -> dict[str, Any]:
     out: dict[str, Any] = {"article": article, "kind": edit.kind, "paragraph": edit.paragraph,
-                           "reason": edit.reason, "start": edit.start, "end": edit.end}
+                           "reason": edit.reason, "rule": edit.rule, "start": edit.start, "end": edit.end}
     if edit.sentence is not None:
         out["sentence"] = edit.sentence
     if edit.kind != "join":
@@ -43,7 +44,7 @@ def to_json(result: CleanResult) -> dict[str, Any]:
             dropped.append({"kind": "article", "scope": "across", "a": {"article": outcome.dropped.kept},
                             "b": {"article": aid}, "jaccard": round(outcome.dropped.jaccard, 4),
                             "containment": round(outcome.dropped.containment, 4),
-                            "reason": "duplicate", "remove": "b"})
+                            "reason": "duplicate", "rule": ARTICLE_RULE, "remove": "b"})
             continue
         edits.extend(edit_json(aid, e) for e in outcome.canonical.edits)
     return {"version": JSON_VERSION, "articles": articles, "edits": edits, "dropped": dropped,
@@ -79,8 +80,6 @@ def summary(result: CleanResult) -> dict[str, int]:
     }
 
 
-
-
 def report(result: CleanResult, *, dry_run: bool = False, elapsed: float | None = None) -> Report:
     """What the clean did (or, with ``dry_run``, would do), article by article."""
     articles = [view for view in map(article_view, result.articles) if view is not None]
@@ -107,12 +106,12 @@ def article_view(outcome: ArticleOutcome) -> ArticleView | None:
     if whole is not None:
         scores = f"J {whole.jaccard:.2f} · C {whole.containment:.2f}"
         if outcome.dropped is not None:
-            gone = Entry(rule="duplicate", label="duplicate", reason="duplicate", kind="article",
-                         where=f"dropped: repeats {whole.kept}", scores=scores, removed=text,
-                         bytes=len(text.encode("utf-8")))
+            gone = Entry(rule=ARTICLE_RULE, label=rule_label(ARTICLE_RULE), reason="duplicate",
+                         kind="article", where=f"dropped: repeats {whole.kept}", scores=scores,
+                         removed=text, bytes=len(text.encode("utf-8")))
             return ArticleView(aid, f"dropped: repeats {whole.kept}", gone.bytes, entries=[gone])
-        kept = Entry(rule="duplicate", label="duplicate", reason="duplicate", kind="article",
-                     where=f"repeats {whole.kept}; kept (a file is never deleted: remove it "
+        kept = Entry(rule=ARTICLE_RULE, label=rule_label(ARTICLE_RULE), reason="duplicate",
+                     kind="article", where=f"repeats {whole.kept}; kept (a file is never deleted: remove it "
                            "yourself if it is not wanted)", scores=scores, removed=text,
                      marked=False)
     entries = [entry(text, e) for e in outcome.canonical.edits]

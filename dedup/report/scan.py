@@ -13,6 +13,7 @@ from .text import label_of, plural, rule_of
 from .view import ArticleView, Entry, Report
 
 PREVIEW = 400  # characters of a whole article shown
+CONTEXT = 120  # characters of text kept around a cut inside a line
 
 
 def to_json(result: ScanResult) -> dict[str, Any]:
@@ -96,9 +97,17 @@ def entry(result: ScanResult, finding: Finding) -> Entry:
         where += ", with " + ", ".join(_where(r, across) for r in finding.covered_by)
     if not finding.is_duplicate:
         where += f": kept ({finding.reason})"
-    text = passage(result, redundant, limit=None)
+    text, before, after = passage(result, redundant, limit=None), "", ""
+    doc = result.docs.get(redundant.article)
+    if finding.kind == "span" and finding.remove is not None and finding.start is not None \
+            and finding.end is not None and doc is not None:
+        # A cut inside a line: the cleaner's offsets name the copy, not its whole paragraph.
+        whole = doc.article.text
+        before = whole[max(0, finding.start - CONTEXT):finding.start]
+        text, after = whole[finding.start:finding.end], whole[finding.end:finding.end + CONTEXT]
     return Entry(rule=rule_of(finding), label=label_of(finding), reason=finding.reason,
                  kind=finding.kind, where=where,
                  scores=f"J {finding.jaccard:.2f} · C {finding.containment:.2f}",
-                 removed=text, kept=passage(result, other), kept_where=_where(other, across),
-                 bytes=len(text.encode("utf-8")), marked=finding.is_duplicate and finding.remove is not None)
+                 before=before, removed=text, after=after, kept=passage(result, other),
+                 kept_where=_where(other, across), bytes=len(text.encode("utf-8")),
+                 marked=finding.is_duplicate and finding.remove is not None)

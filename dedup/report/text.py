@@ -123,10 +123,26 @@ def rule_of(item: Any) -> str:
     return str(getattr(item, "rule", None) or item.reason)
 
 
+def rule_label(code: str, fallback: str = "") -> str:
+    """A rule code with its name in the registry: ``DUP101 duplicate-paragraph``;
+    ``fallback`` (or the bare code) for a code the registry does not know.
+
+    Example:
+        >>> rule_label("DUP101"), rule_label("", "duplicate")
+        ('DUP101 duplicate-paragraph', 'duplicate')
+    """
+    from ..rules import BY_CODE
+
+    known = BY_CODE.get(code)
+    if known is not None:
+        return f"{code} {known.name}"
+    return " ".join(filter(None, [code, fallback if fallback != code else ""]))
+
+
 def label_of(item: Any) -> str:
-    """What a person reads for the rule: ``DUP101 duplicate`` or just ``duplicate``."""
-    rule = getattr(item, "rule", None)
-    return f"{rule} {item.reason}" if rule and rule != item.reason else str(item.reason)
+    """What a person reads for the rule: ``DUP101 duplicate-paragraph``, or the
+    reason of an item without a rule code."""
+    return rule_label(str(getattr(item, "rule", None) or ""), str(item.reason))
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

@@ -77,7 +77,7 @@ def main() -> int:
         html.write_text(page(clean_report(everything, dry_run=True)), encoding="utf-8")
         profile = str(Path(tmp) / "profile")
         shoot(browser, html.as_uri(), IMG / "clean-html.png", 1100, 1500, profile)
-        shoot(browser, html.as_uri() + "#rule=contained&kind=paragraph&open=1",
+        shoot(browser, html.as_uri() + "#rule=DUP102&kind=paragraph&open=1",
               IMG / "clean-html-filtered.png", 1100, 1100, profile)
     return 0
 
