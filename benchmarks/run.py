@@ -21,11 +21,11 @@ from collections.abc import Callable, Sequence
 
 from .common import Row, Skip
 
-PARTS = ("signatures", "end to end", "growth", "memory", "startup", "quality")
+PARTS = ("signatures", "end to end", "growth", "memory", "startup", "quality", "reports")
 
 
 def _runners(quick: bool, only: set[str]) -> list[tuple[str, Callable[[], list[Row]]]]:
-    from . import bench_quality, bench_scan, bench_signatures, bench_startup
+    from . import bench_quality, bench_report, bench_scan, bench_signatures, bench_startup
 
     scan_parts = [p for p in ("end to end", "growth", "memory") if p in only]
     runners: list[tuple[str, Callable[[], list[Row]]]] = []
@@ -37,6 +37,8 @@ def _runners(quick: bool, only: set[str]) -> list[tuple[str, Callable[[], list[R
         runners.append((", ".join(scan_parts), lambda: bench_scan.bench(quick, scan_parts)))
     if "quality" in only:
         runners.append(("quality", lambda: bench_quality.bench(quick)))
+    if "reports" in only:
+        runners.append(("reports", lambda: bench_report.bench(quick)))
     return runners
 
 

@@ -55,9 +55,13 @@ def test_check_writes_nothing_and_names_the_files(corpus: Path) -> None:
     assert result.exit_code == 1
     assert (corpus / "dirty.txt").read_text(encoding="utf-8") == DIRTY
     assert (corpus / "dirty.txt").stat().st_mtime_ns == before
-    assert f"would clean {corpus / 'dirty.txt'}" in result.stderr
-    assert "clean.txt" not in result.stderr
+    assert result.stderr == ""  # -q: errors only
     assert run("--check", str(corpus / "clean.txt")).exit_code == 0
+    # Without -q: one line per file with --format json, the report names them otherwise.
+    listed = CliRunner().invoke(main, ["clean", "--check", "--format", "json", str(corpus)])
+    assert listed.stderr.splitlines() == [f"would clean {corpus / 'dirty.txt'}"]
+    reported = CliRunner().invoke(main, ["clean", "--check", "--scope", "within", str(corpus)])
+    assert "dirty.txt" in reported.stderr and "clean.txt" not in reported.stderr
 
 
 def test_diff_prints_a_unified_diff_and_writes_nothing(corpus: Path) -> None:
@@ -162,8 +166,9 @@ def test_the_report_shows_a_span_cut_from_a_sentence_with_its_spaces(tmp_path: P
     path.write_text("\n".join([P0, f"Read on. {title} {title} Then decide.", P1]) + "\n", encoding="utf-8")
     result = CliRunner(env={"COLUMNS": "1000"}).invoke(main, ["clean", "--check", str(path)],
                                                        catch_exceptions=False)
-    assert "span · doubled" in result.stderr
-    assert f"in the rain {title} Then decide." in result.stderr
+    assert "DUP303 doubled-title · span" in result.stderr
+    # Without colour, the removed copy is marked, with the space it takes.
+    assert f"in the rain[- {title}-] Then decide." in result.stderr
 
 
 def test_bad_inputs_are_one_line_each_and_the_rest_is_cleaned(corpus: Path, tmp_path: Path) -> None:

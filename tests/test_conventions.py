@@ -195,8 +195,11 @@ def test_stdin_filename_names_stdin_in_reports(project: Path) -> None:
     assert {f["b"]["article"] for f in report["findings"]} == {"news/flood.txt"}
     diff = dedup("clean", "--diff", "--stdin-filename", "news/flood.txt", "-", input=DIRTY)
     assert diff.stdout.splitlines()[:2] == ["--- a/news/flood.txt", "+++ b/news/flood.txt"]
-    check = dedup("clean", "--check", "-q", "--stdin-filename", "news/flood.txt", "-", input=DIRTY)
+    check = dedup("clean", "--check", "--format", "json", "--stdin-filename", "news/flood.txt", "-",
+                  input=DIRTY)
     assert check.exit_code == 1 and "would clean news/flood.txt" in check.stderr
+    reported = dedup("clean", "--check", "--stdin-filename", "news/flood.txt", "-", input=DIRTY)
+    assert reported.exit_code == 1 and "news/flood.txt" in reported.stderr
     cleaned = dedup("clean", "-q", "--stdin-filename", "news/flood.txt", "-", input=DIRTY)
     assert cleaned.exit_code == 0 and cleaned.stdout == CLEAN
     assert not (project / "news").exists()  # still stdout, never a file of that name

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
@@ -26,10 +25,12 @@ from .common import (
     exit_zero_option,
     global_options,
     print_errors,
+    print_report,
     progress_bar,
     rule_options,
     stdin_filename_option,
     stdin_renamed,
+    terminal_text,
 )
 
 
@@ -77,7 +78,7 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
     errors.
     """
     from ..pipeline.clean import clean_inputs
-    from ..report.clean import diff, render_rich, to_json
+    from ..report.clean import diff, report, to_json
 
     check_exit_flags(exit_zero, exit_non_zero_on_fix)
     if fmt == "github" and not check:
@@ -98,7 +99,7 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
         paths = tuple(p for p in paths if p != "-")
         stdout_bytes = stdin if writing and output_dir is None else None
     started = time.perf_counter()
-    with progress_bar(run, "cleaning") as progress, _linked_index(run, settings) as index:
+    with progress_bar(run, "cleaning", paths) as progress, _linked_index(run, settings) as index:
         result = clean_inputs(paths, settings, run.read_options(), options, jobs=run.jobs,
                               progress=progress, stdin=stdin,
                               index=index if run.get("index_location") else None,
@@ -124,13 +125,15 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
     elif stdout_bytes is not None:
         sys.stdout.buffer.write(stdout_bytes)
         sys.stdout.flush()
-    if check:
+    rich_report = fmt == "rich" and not run.quiet and not show_diff
+    if check and not run.quiet and not rich_report:  # the report lists them
         for outcome in changed:
-            click.echo(f"would clean {outcome.path}", err=True)
-    if fmt == "rich" and not run.quiet and not show_diff:
-        render_rich(result, error_console(), elapsed)
+            click.echo(terminal_text(f"would clean {outcome.path}"), err=True)
+    if rich_report:
+        print_report(report(result, dry_run=not writing, elapsed=elapsed), error_console(),
+                     verbose=run.verbose)
     if html_path:
-        _save_html(result, html_path, elapsed)
+        _save_html(result, html_path, dry_run=not writing, elapsed=elapsed)
     print_errors(result.errors)
     sys.exit(exit_code(errors=bool(result.errors),
                        found=bool(changed) and (check or show_diff or exit_non_zero_on_fix),
@@ -228,13 +231,8 @@ def _relative(path: str) -> str:
     return rel
 
 
-def _save_html(result: Any, path: str, elapsed: float) -> None:
-    from rich.console import Console
-
-    from ..report.clean import render_rich
-
-    console = Console(record=True, file=io.StringIO(), width=140)
-    render_rich(result, console, elapsed)
+def _save_html(result: Any, path: str, *, dry_run: bool, elapsed: float) -> None:
     from ..io.writer import atomic_write
+    from ..report.html import clean_page
 
-    atomic_write(path, console.export_html(inline_styles=True).encode("utf-8"))
+    atomic_write(path, clean_page(result, dry_run=dry_run, elapsed=elapsed).encode("utf-8"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -117,7 +117,10 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--text-field", help="JSON lines field holding the text [text]."),
         click.option("--id-field", help="JSON lines field holding the id [id]."),
         click.option("--jobs", "-j", type=click.IntRange(0), help="Worker processes; 0 means all cores [1]."),
-        click.option("--quiet", "-q", is_flag=True, default=None, help="No progress bar or summary."),
+        click.option("--quiet", "-q", is_flag=True, default=None,
+                     help="Print errors only: no report, no progress bar."),
+        click.option("--verbose", "-v", is_flag=True, default=False,
+                     help="Report every edit or finding, with more context and the kept text."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -225,6 +228,9 @@ class Run:
     def quiet(self) -> bool:
         return bool(self.get("quiet", False))
 
+    @property
+    def verbose(self) -> bool:
+        return bool(self.flags.get("verbose")) and not self.quiet
 
     @property
     def stdin_name(self) -> str | None:
@@ -288,20 +294,73 @@ def error_console() -> Any:
     return console(stderr=True)
 
 
+def print_report(report: Any, out: Any, *, verbose: bool = False) -> None:
+    """Render a :class:`dedup.report.view.Report` on the console ``out``: at its width,
+    and removed text marked ``[-like this-]`` when it has no colour (``--color never``,
+    ``NO_COLOR``, not a terminal)."""
+    from ..report.terminal import render
+
+    plain = out.color_system is None or out.no_color
+    for renderable in render(report, verbose=verbose, plain=plain, width=out.width):
+        out.print(renderable)
+
+
+def terminal_text(text: str, stream: Any = None) -> str:
+    """``text`` as it may reach ``stream`` (stderr by default): with its control
+    characters made visible when that is a terminal, so a file name cannot send
+    escape sequences to it."""
+    from ..report.text import printable
+
+    stream = stream if stream is not None else sys.stderr
+    isatty = getattr(stream, "isatty", None)
+    return printable(text) if isatty is not None and isatty() else text
+
+
 def print_errors(errors: list[Any]) -> None:
     for error in errors:
-        click.echo(f"dedup: error: {error.input}: {error.message}", err=True)
+        click.echo(terminal_text(f"dedup: error: {error.input}: {error.message}"), err=True)
+
+
+class Progress:
+    """What a pipeline calls as ``progress(n)``: advances the bar by ``n`` articles."""
+
+    def __init__(self, bar: Any, task: Any) -> None:
+        self.bar, self.task = bar, task
+
+    def __call__(self, n: int) -> None:
+        self.bar.advance(self.task, n)
+
+    def total(self, count: int | None) -> None:
+        self.bar.update(self.task, total=count)
 
 
 @contextmanager
-def progress_bar(run: Run, label: str) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on stderr, only when stderr is a terminal and not ``--quiet``."""
+def progress_bar(run: Run, label: str,
+                 paths: Sequence[str] | None = None) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr, only when stderr is a terminal and not ``--quiet``.
+
+    With ``paths``, the inputs are counted first (files are listed, JSON lines
+    counted by the bytes read, see :func:`dedup.io.count.count_articles`) so the bar
+    shows a total; the pipeline advances it article by article.
+    """
     if run.quiet or not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as Bar
 
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("articles"),
-                  TimeElapsedColumn(), console=error_console(), transient=True) as bar:
-        task = bar.add_task(label, total=None)
-        yield lambda n: bar.advance(task, n)
+    with Bar(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("articles"),
+             TimeElapsedColumn(), TimeRemainingColumn(), console=error_console(),
+             transient=True) as bar:
+        progress = Progress(bar, bar.add_task(label, total=None))
+        if paths is not None:
+            from ..io.count import count_articles
+
+            progress.total(count_articles(paths, run.read_options()))
+        yield progress

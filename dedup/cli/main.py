@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from ..errors import EXIT_INTERNAL, DedupError
-from .common import global_options
+from .common import global_options, terminal_text
 
 ISSUES_HINT = "this is a bug in dedup: please report it with the command that failed"
 
@@ -30,7 +30,7 @@ class DedupGroup(click.Group):
                 KeyboardInterrupt):
             raise
         except DedupError as exc:
-            click.echo(f"dedup: error: {exc}", err=True)
+            click.echo(terminal_text(f"dedup: error: {exc}"), err=True)
             ctx.exit(exc.exit_code)
         except BrokenPipeError:  # stdout closed early (``dedup scan ... | head``)
             sys.stderr.close()
@@ -38,8 +38,9 @@ class DedupGroup(click.Group):
         except Exception as exc:
             if _debug(ctx):
                 raise
-            click.echo(f"dedup: internal error: {type(exc).__name__}: {exc} ({ISSUES_HINT}; "
-                       "run with --debug or DEDUP_DEBUG=1 for the traceback)", err=True)
+            click.echo(terminal_text(f"dedup: internal error: {type(exc).__name__}: {exc} "
+                                     f"({ISSUES_HINT}; run with --debug or DEDUP_DEBUG=1 for "
+                                     "the traceback)"), err=True)
             ctx.exit(EXIT_INTERNAL)
 
 

@@ -19,6 +19,7 @@ from .common import (
     global_options,
     name_stdin,
     print_errors,
+    print_report,
     progress_bar,
     rule_options,
     stdin_filename_option,
@@ -32,12 +33,14 @@ from .common import (
 @click.option("--format", "fmt", type=click.Choice(["rich", "json", "github"]), default="rich",
               help="Rich report on the terminal, the versioned JSON document on stdout, or "
                    "GitHub Actions annotations (::warning file=...,line=...::CODE message).")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also save the report as a standalone HTML page.")
 @exit_zero_option
 @stdin_filename_option
 @corpus_options("compare with the corpus in this index", "scanned", "findings")
 @global_options
-def scan(paths: tuple[str, ...], fmt: str, exit_zero: bool, engine: str, spark_master: str | None,
-         output: str | None, **flags: Any) -> None:
+def scan(paths: tuple[str, ...], fmt: str, html_path: str | None, exit_zero: bool, engine: str,
+         spark_master: str | None, output: str | None, **flags: Any) -> None:
     """Report near-duplicates within and across the articles in PATHS.
 
     PATHS are .txt/.md files, JSON lines (.jsonl, .jsonl.gz), directories, or -
@@ -61,17 +64,19 @@ def scan(paths: tuple[str, ...], fmt: str, exit_zero: bool, engine: str, spark_m
         paths = tuple(p for p in paths if p != "-")
     started = time.perf_counter()
     linked = bool(run.get("index_location") or run.get("update_index"))
-    with progress_bar(run, "scanning") as progress:
+    # The reports and the annotations need the articles' text; JSON does not.
+    shown = fmt == "github" or (fmt == "rich" and not run.quiet) or bool(html_path)
+    with progress_bar(run, "scanning", paths) as progress:
         result = run_scan(name_stdin(iter_inputs(paths, run.read_options()), run.stdin_name),
                           settings, scope=run.get("scope", "all"), jobs=run.jobs,
-                          keep_docs=fmt != "json" or linked, progress=progress,
-                          options=options)
+                          keep_docs=shown or linked, progress=progress, options=options)
     # A switched-off rule reports nothing (a finding without a code is always shown).
     result.findings = [f for f in result.findings if not f.rule or options.on(f.rule)]
     if linked:
         from .index import link_scan
 
         link_scan(run, result, settings)
+    elapsed = time.perf_counter() - started
     if fmt == "json":
         click.echo(json.dumps(_scan_json(result), ensure_ascii=False, indent=None))
     elif fmt == "github":
@@ -79,10 +84,15 @@ def scan(paths: tuple[str, ...], fmt: str, exit_zero: bool, engine: str, spark_m
 
         for line in scan_annotations(result):
             click.echo(line)
-    else:
-        from ..report.scan import render_rich
+    elif not run.quiet:
+        from ..report.scan import report
 
-        render_rich(result, console(), None if run.quiet else time.perf_counter() - started)
+        print_report(report(result, elapsed=elapsed), console(), verbose=run.verbose)
+    if html_path:
+        from ..io.writer import atomic_write
+        from ..report.html import scan_page
+
+        atomic_write(html_path, scan_page(result, elapsed=elapsed).encode("utf-8"))
     print_errors(result.errors)
     sys.exit(exit_code(errors=bool(result.errors), found=bool(result.duplicates),
                        exit_zero=exit_zero))

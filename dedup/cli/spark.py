@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from ..errors import InputError, UsageError
-from .common import console, exit_code, print_errors
+from .common import console, exit_code, print_errors, print_report
 
 
 def spark_scan(paths: Sequence[str], run: Any, *, fmt: str, master: str | None,
@@ -40,7 +40,8 @@ def spark_scan(paths: Sequence[str], run: Any, *, fmt: str, master: str | None,
         else:
             scan_result = _scan_result(result, inputs.errors)
             found = bool(scan_result.duplicates)
-            _render(scan_result, fmt, None if run.quiet else time.perf_counter() - started)
+            if fmt != "rich" or not run.quiet:  # -q silences the report, not the data
+                _render(scan_result, fmt, time.perf_counter() - started, verbose=run.verbose)
     finally:
         if owned:
             spark.stop()
@@ -55,7 +56,7 @@ def _scan_result(result: Any, errors: list[InputError]) -> Any:
                       errors=errors)
 
 
-def _render(scan_result: Any, fmt: str, elapsed: float | None) -> None:
+def _render(scan_result: Any, fmt: str, elapsed: float | None, *, verbose: bool) -> None:
     from ..report.scan import to_json
 
     if fmt == "json":
@@ -67,9 +68,9 @@ def _render(scan_result: Any, fmt: str, elapsed: float | None) -> None:
         for line in scan_annotations(scan_result):
             click.echo(line)
         return
-    from ..report.scan import render_rich
+    from ..report.scan import report
 
-    render_rich(scan_result, console(), elapsed)
+    print_report(report(scan_result, elapsed=elapsed), console(), verbose=verbose)
 
 
 def spark_clean(paths: Sequence[str], run: Any, clean: Any, *, check: bool,

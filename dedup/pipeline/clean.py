@@ -28,6 +28,7 @@ from ..sketch.shingle import shared_shingler
 from .scan import fingerprint
 
 CHUNK = 128
+PROGRESS_CHUNK = 16  # articles per batch sent to a worker when a progress bar is shown
 MAX_COPIES = 32  # identical copies paired with each other, beyond which the first few stand in
 
 
@@ -93,9 +94,11 @@ class Cleaned:
 
 
 def clean_batch(articles: list[Article], settings: Settings, options: CleanOptions,
-                keep_docs: bool = False) -> tuple[list[Cleaned], np.ndarray]:
+                keep_docs: bool = False,
+                progress: Progress | None = None) -> tuple[list[Cleaned], np.ndarray]:
     """Analyse and clean each article once; with ``options.across``, also the shingles
-    and band keys of what it keeps. Analyses travel back only with ``keep_docs``."""
+    and band keys of what it keeps. Analyses travel back only with ``keep_docs``.
+    ``progress`` (in this process only) is told of each article as it is done."""
     shingler = shared_shingler(settings.shingle, settings.ngram)
     out: list[Cleaned] = []
     for article in articles:
@@ -108,6 +111,8 @@ def clean_batch(articles: list[Article], settings: Settings, options: CleanOptio
         if not keep_docs:
             canonical = replace(canonical, doc=None)
         out.append(Cleaned(len(doc.paragraphs), canonical, article_set))
+        if progress is not None:
+            progress(1)
     sets = [c.article_set for c in out if c.article_set is not None]
     return out, fingerprint(sets, settings)
 
@@ -119,14 +124,17 @@ def clean_all(articles: Sequence[Article], settings: Settings, options: CleanOpt
     the items (shingles and band keys of what each keeps) to compare across them."""
     cleaned: list[Cleaned] = []
     items = Items()
-    for part, keys in ordered_map(clean_batch, batched(articles, CHUNK), settings, options,
-                                  keep_docs, jobs=jobs):
+    # In this process, the batch reports each article; from workers, each batch.
+    here = progress if jobs <= 1 else None
+    size = PROGRESS_CHUNK if progress is not None and here is None else CHUNK
+    for part, keys in ordered_map(clean_batch, batched(articles, size), settings, options,
+                                  keep_docs, here, jobs=jobs):
         if options.across:
             base = len(cleaned)
             items.extend(list(range(base, base + len(part))), [ARTICLE] * len(part),
                          [c.article_set for c in part if c.article_set is not None], keys)
         cleaned.extend(part)
-        if progress:
+        if progress is not None and here is None:
             progress(len(part))
     return cleaned, items
 

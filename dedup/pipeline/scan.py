@@ -24,6 +24,7 @@ from ..sketch.minhash import band_keys, bands_for_recall, signatures
 from ..sketch.shingle import shared_shingler, split
 
 CHUNK_ARTICLES = 256
+PROGRESS_CHUNK = 8  # articles per batch when a progress bar is shown: it moves smoothly
 
 
 @dataclass
@@ -141,9 +142,16 @@ def scan(items: Iterable[Item], settings: Settings | None = None, scope: str = "
          jobs: int = 1, keep_docs: bool = False, progress: Progress | None = None,
          chunk_size: int = CHUNK_ARTICLES, options: CleanOptions | None = None) -> ScanResult:
     """Find duplicates within and/or across the given articles; ``options`` say which
-    rules are on (``select`` / ``ignore``), as for cleaning."""
+    rules are on (``select`` / ``ignore``), as for cleaning.
+
+    ``progress(n)`` is called as each batch of ``n`` articles is done; batches are
+    then small (:data:`PROGRESS_CHUNK`), which costs little, so the bar moves by a
+    few articles at a time.
+    """
     settings = settings or Settings()
     options = options or CleanOptions()
+    if progress is not None:
+        chunk_size = min(chunk_size, PROGRESS_CHUNK)
     result = ScanResult()
     articles, paragraphs = Items(), Items()
     ids: list[str] = []

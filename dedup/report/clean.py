@@ -1,4 +1,5 @@
-"""Reporting a clean: the rich report (and its HTML copy), JSON, and unified diffs."""
+"""Reporting a clean: what it did as a :class:`~dedup.report.view.Report` (for the
+terminal and the HTML page), as JSON, and as unified diffs."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ from typing import Any
 from ..clean.engine import Edit
 from ..errors import JSON_VERSION
 from ..pipeline.clean import ArticleOutcome, CleanResult
+from .text import label_of, plural, rule_label, rule_of, size
+from .view import ArticleView, Entry, Report
 
-CONTEXT = 80
+CONTEXT = 120  # characters of text kept around a removal (renderers show less)
+REMOVALS = ("paragraph", "sentence", "span")
+ARTICLE_RULE = "DUP401"  # a whole article that repeats a kept one
 
 
 def edit_json(article: str, edit: Edit) -> dict[str, Any]:
@@ -39,7 +44,7 @@ def to_json(result: CleanResult) -> dict[str, Any]:
             dropped.append({"kind": "article", "scope": "across", "a": {"article": outcome.dropped.kept},
                             "b": {"article": aid}, "jaccard": round(outcome.dropped.jaccard, 4),
                             "containment": round(outcome.dropped.containment, 4),
-                            "reason": "duplicate", "rule": "DUP401", "remove": "b"})
+                            "reason": "duplicate", "rule": ARTICLE_RULE, "remove": "b"})
             continue
         edits.extend(edit_json(aid, e) for e in outcome.canonical.edits)
     return {"version": JSON_VERSION, "articles": articles, "edits": edits, "dropped": dropped,
@@ -75,78 +80,97 @@ def summary(result: CleanResult) -> dict[str, int]:
     }
 
 
-def render_rich(result: CleanResult, console: Any, elapsed: float | None = None,
-                title: str = "dedup clean") -> None:
-    """Per article, each removal in context beside the kept text it repeats; then a summary."""
-    from rich import box
-    from rich.markup import escape
-    from rich.panel import Panel
-    from rich.table import Table
+def report(result: CleanResult, *, dry_run: bool = False, elapsed: float | None = None) -> Report:
+    """What the clean did (or, with ``dry_run``, would do), article by article."""
+    articles = [view for view in map(article_view, result.articles) if view is not None]
+    figures = summary(result)
+    changed = figures["changed"]
+    edits = sum(len(a.entries) for a in articles)
+    parts = [f"{changed:,} {'would change' if dry_run else 'changed'}"]
+    if figures["articles dropped"]:
+        parts.append(f"{plural(figures['articles dropped'], 'record')} dropped")
+    if figures["duplicate files kept"]:
+        parts.append(f"{plural(figures['duplicate files kept'], 'duplicate file')} kept")
+    parts.append(plural(edits, "edit"))
+    parts.append(f"{size(figures['bytes saved'])} {'less' if not dry_run else 'to remove'}")
+    headline = ", ".join([plural(figures["articles"], "article"), *parts])
+    return Report(title="dedup clean", headline=headline, articles=articles,
+                  total_articles=figures["articles"], totals=list(figures.items()),
+                  errors=list(result.errors), elapsed=elapsed)
 
-    for outcome in result.articles:
-        if outcome.duplicate is not None:
-            console.print(f"[yellow]{escape(outcome.article.id)}[/yellow] repeats "
-                          f"[green]{escape(outcome.duplicate.kept)}[/green] "
-                          f"(J {outcome.duplicate.jaccard:.2f} · C {outcome.duplicate.containment:.2f}); "
-                          "files are never deleted: remove it yourself if it is not wanted")
-        if not outcome.changed:
-            continue
+
+def article_view(outcome: ArticleOutcome) -> ArticleView | None:
+    """One article's line and entries; ``None`` when nothing happened to it."""
+    aid, text = outcome.article.id, outcome.article.text
+    whole = outcome.dropped or outcome.duplicate
+    if whole is not None:
+        scores = f"J {whole.jaccard:.2f} · C {whole.containment:.2f}"
         if outcome.dropped is not None:
-            console.print(Panel(
-                f"[red]dropped[/red] (DUP401): duplicates [green]{escape(outcome.dropped.kept)}[/green] "
-                f"(J {outcome.dropped.jaccard:.2f} · C {outcome.dropped.containment:.2f})",
-                title=f"[bold]{escape(outcome.article.id)}", title_align="left"))
-            continue
-        console.print(Panel(_edits_table(outcome, box, Table), title=f"[bold]{escape(outcome.article.id)}",
-                            title_align="left"))
-    table = Table(title=title, box=box.ROUNDED, show_header=False)
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    for name, value in summary(result).items():
-        table.add_row(name, f"{value:,}")
-    table.add_row("errors", str(len(result.errors)))
-    if elapsed is not None:
-        table.add_row("time", f"{elapsed:.2f} s")
-    console.print(table)
+            gone = Entry(rule=ARTICLE_RULE, label=rule_label(ARTICLE_RULE), reason="duplicate",
+                         kind="article", where=f"dropped: repeats {whole.kept}", scores=scores,
+                         removed=text, bytes=len(text.encode("utf-8")))
+            return ArticleView(aid, f"dropped: repeats {whole.kept}", gone.bytes, entries=[gone])
+        kept = Entry(rule=ARTICLE_RULE, label=rule_label(ARTICLE_RULE), reason="duplicate",
+                     kind="article", where=f"repeats {whole.kept}; kept (a file is never deleted: remove it "
+                           "yourself if it is not wanted)", scores=scores, removed=text,
+                     marked=False)
+    entries = [entry(text, e) for e in outcome.canonical.edits]
+    if whole is not None:
+        entries.insert(0, kept)
+    if not entries:
+        return None
+    what = what_changed(outcome.canonical.edits)
+    if whole is not None:
+        what = ", ".join(filter(None, [f"repeats {whole.kept}", what]))
+    return ArticleView(aid, what, sum(e.bytes for e in entries), entries=entries)
 
 
-def _edits_table(outcome: ArticleOutcome, box: Any, table_class: Any) -> Any:
-    from rich.text import Text
-
-    text = outcome.article.text
-    table = table_class(box=box.SIMPLE_HEAVY, expand=True, show_lines=True)
-    table.add_column("removed, in context", ratio=6)
-    table.add_column("kept text it repeats", ratio=5, style="green")
-    table.add_column("why", ratio=2)
-    for edit in outcome.canonical.edits:
-        before = _squash(text[max(0, edit.start - CONTEXT):edit.start])
-        after = _squash(text[edit.end:edit.end + CONTEXT])
-        where = f"¶{edit.paragraph}" + (f" sentence {edit.sentence}" if edit.sentence is not None else "")
-        if edit.kind == "join":
-            cell = Text(f"{where}\n", style="bold") + Text("…" + before, style="dim") \
-                + Text("␣", style="bold green") + Text(after + "…", style="dim")
-            table.add_row(cell, "", "lost boundary: space put back")
-            continue
-        cell = Text(f"{where}\n", style="bold") + Text("…" + before, style="dim") \
-            + Text(_squash(edit.removed), style="red strike") + Text(after + "…", style="dim")
-        kept_at = f"¶{edit.kept_paragraph}\n" if edit.kept_paragraph is not None else ""
-        kept = Text(kept_at, style="bold") + Text(_clip(_squash(edit.kept)))
-        why = f"{edit.rule} {edit.kind} · {edit.reason}\nJ {edit.jaccard:.2f} · C {edit.containment:.2f}"
-        if edit.kind == "moved":
-            why = "the longest copy, moved to the first copy's place"
-        table.add_row(cell, kept, why)
-    return table
+def what_changed(edits: list[Edit]) -> str:
+    """``−2 ¶, −1 sentence, 1 join``: one article's edits by kind."""
+    counts: dict[str, int] = {}
+    for edit in edits:
+        counts[edit.kind] = counts.get(edit.kind, 0) + 1
+    words = {"paragraph": ("−", "¶", "¶"), "sentence": ("−", "sentence", "sentences"),
+             "span": ("−", "span", "spans"), "join": ("", "join", "joins"),
+             "moved": ("", "move", "moves")}
+    parts = []
+    for kind, (sign, one, many) in words.items():
+        if counts.get(kind):
+            n = counts[kind]
+            parts.append(f"{sign}{n:,} {one if n == 1 else many}")
+    return ", ".join(parts)
 
 
-def _squash(text: str) -> str:
-    """One line: paragraph breaks shown as ⏎, other whitespace collapsed to one space
-    (kept at the ends: a span cut from a sentence shows the space it took)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    squashed = " ⏎ ".join(" ".join(line.split()) for line in lines)
-    lead = " " if text[:1] in (" ", "\t") and not squashed.startswith(" ") else ""
-    trail = " " if text[-1:] in (" ", "\t") and not squashed.endswith(" ") else ""
-    return lead + squashed + trail
-
-
-def _clip(text: str, limit: int = 400) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def entry(text: str, edit: Edit) -> Entry:
+    """An edit as a person reads it: where, why, and the text around it."""
+    before = text[max(0, edit.start - CONTEXT):edit.start]
+    after = text[edit.end:edit.end + CONTEXT]
+    at = f"¶{edit.paragraph}" + (f" sentence {edit.sentence}" if edit.sentence is not None else "")
+    kept_at = f"¶{edit.kept_paragraph}" if edit.kept_paragraph is not None else ""
+    scores = ""
+    if edit.kind == "join":
+        where, inserted, removed = f"{at}: a space put back", " ", ""
+    elif edit.kind == "moved":
+        where = f"{at} takes the longest copy, from ¶{edit.kept_paragraph}"
+        inserted, removed, kept_at = "", edit.removed, ""
+    else:
+        inserted, removed = "", edit.removed
+        if edit.reason == "run":
+            where = f"{at}, beside removed text; kept at {kept_at}"
+        elif edit.reason == "doubled":
+            where = f"{at}: doubled in place"
+        elif edit.reason == "pasted":
+            where = f"{at}: pasted, kept in {kept_at}"
+        elif edit.kind == "sentence":
+            where = f"{at} repeats {kept_at}" if kept_at else f"{at} repeats the kept text"
+            scores = f"C {edit.containment:.2f}"
+        elif edit.reason == "covered":
+            where = f"{at}: covered by the kept text" + (f", most of it in {kept_at}" if kept_at else "")
+            scores = f"C {edit.containment:.2f}"
+        else:
+            where = f"{at} repeats {kept_at}" if kept_at else f"{at} repeats the kept text"
+            scores = f"J {edit.jaccard:.2f} · C {edit.containment:.2f}"
+    return Entry(rule=rule_of(edit), label=label_of(edit), reason=edit.reason, kind=edit.kind,
+                 where=where, scores=scores, before=before, removed=removed, after=after, inserted=inserted,
+                 kept=edit.kept if edit.kind not in ("join", "moved") else "", kept_where=kept_at,
+                 bytes=len(removed.encode("utf-8")) if edit.kind in REMOVALS else 0)
