@@ -70,10 +70,11 @@ def finding_from_row(row: Any) -> Finding:
     """The :class:`~dedup.detect.findings.Finding` a findings row holds (exact values)."""
     import json
 
+    extra = json.loads(row["json"]) if row["json"] else {}
     return Finding(row["kind"], row["scope"], _ref(row["a"]), _ref(row["b"]), row["jaccard"],
                    row["containment"], row["reason"], row["remove"],
                    tuple(_ref(r) for r in row["covered_by"] or ()),
-                   rule=str(json.loads(row["json"]).get("rule", "")) if row["json"] else "")
+                   rule=str(extra.get("rule", "")), start=extra.get("start"), end=extra.get("end"))
 
 
 def analyze_partition(rows: Iterable[ArticleRow], settings: Settings, scope: str,
