@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..document import Doc, analyze, article_shingles, overlap
+from ..document import Doc, analyze_many, article_shingles, overlap
 from ..minhash import band_keys, signatures
 from ..reader import Article
 from ..settings import Settings
@@ -208,12 +208,15 @@ def sort_matches(matches: Iterable[Match]) -> list[Match]:
 # -- pure helpers -------------------------------------------------------------------
 
 
-def doc_entries(doc: Doc, settings: Settings, shingler: Shingler) -> tuple[list[int | None], list[np.ndarray]]:
-    """The entries of one analysed article: the whole article, then each eligible paragraph.
+def doc_entries(doc: Doc, settings: Settings, shingler: Shingler,
+                whole: np.ndarray | None = None) -> tuple[list[int | None], list[np.ndarray]]:
+    """The entries of one analysed article: the whole article (``whole``, when already
+    made), then each eligible paragraph.
 
     Empty sets are left out: they would all share every bucket and never match.
     """
-    whole = article_shingles(doc, shingler)
+    if whole is None:
+        whole = article_shingles(doc, shingler)
     paragraphs: list[int | None] = [None] if len(whole) else []
     sets = [whole] if len(whole) else []
     for i in range(len(doc.paragraphs)):
@@ -224,13 +227,18 @@ def doc_entries(doc: Doc, settings: Settings, shingler: Shingler) -> tuple[list[
 
 
 def batch_of(docs: Sequence[Doc], settings: Settings, shingler: Shingler, bands: int,
-             rows: int) -> Batch:
-    """The entries of analysed articles with their band keys (a key given twice keeps the last)."""
+             rows: int, article_sets: Sequence[np.ndarray] | None = None) -> Batch:
+    """The entries of analysed articles with their band keys (a key given twice keeps the last).
+
+    ``article_sets`` are the articles' whole shingle sets when already made.
+    """
     batch = Batch()
-    latest = {doc.id: doc for doc in docs}
-    for owner, doc in enumerate(latest.values()):
+    latest = {doc.id: i for i, doc in enumerate(docs)}
+    for owner, i in enumerate(latest.values()):
+        doc = docs[i]
         batch.articles.append(doc.id)
-        paragraphs, sets = doc_entries(doc, settings, shingler)
+        whole = None if article_sets is None else article_sets[i]
+        paragraphs, sets = doc_entries(doc, settings, shingler, whole)
         batch.owner.extend([owner] * len(sets))
         batch.paragraph.extend(paragraphs)
         batch.sets.extend(sets)
@@ -245,8 +253,10 @@ def prepare(articles: Sequence[Article], settings: Settings, bands: int, rows: i
     """Analyse articles into a :class:`Batch` (pure; runs in worker processes too)."""
     shingler = _SHINGLERS.setdefault((settings.shingle, settings.ngram),
                                      Shingler(settings.shingle, settings.ngram))
-    docs = [analyze(article, settings, shingler) for article in articles]
-    return batch_of(docs, settings, shingler, bands, rows)
+    # One vectorised pass over all the paragraphs: several times faster than one
+    # article at a time, and value for value the same.
+    analyzed = analyze_many(list(articles), settings, shingler, with_articles=True)
+    return batch_of(analyzed.docs, settings, shingler, bands, rows, analyzed.article_sets)
 
 
 def fingerprints(sets: Sequence[np.ndarray], settings: Settings, bands: int, rows: int) -> np.ndarray:

@@ -235,7 +235,8 @@ class SqliteStore:
                 for statement in _SCHEMA:
                     db.execute(statement)
                 db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
-                db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+                db.executemany("INSERT INTO meta VALUES (?, ?)",
+                               sorted(dict(meta, prefix_bits="0").items()))
                 db.execute("COMMIT")
             finally:
                 db.close()
@@ -269,6 +270,7 @@ class SqliteStore:
                 return  # another process upgraded it meanwhile
             db.execute("ALTER TABLE entries ADD COLUMN signature BLOB")
             db.execute(_SCHEMA[-1])
+            self._set_bits(0)  # the first flush picks them for the size
             last = 0
             while True:
                 rows = db.execute("SELECT id, shingles FROM entries WHERE id > ? ORDER BY id"
@@ -289,13 +291,26 @@ class SqliteStore:
     # -- writes ---------------------------------------------------------------------
 
     def _spill_if_full(self) -> None:
-        if self._pending.adds.count >= self._pending.buffer_size:
+        if self._pending.count >= self._pending.buffer_size:
             self._pending.spill(self.db)
+
+    def _bits(self) -> int:
+        """The prefix bits of the chunks (read in the current transaction: a writer in
+        another process may have regrouped them)."""
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'prefix_bits'").fetchone()
+        if row is None or not isinstance(row[0], str) or not row[0].isdigit() \
+                or int(row[0]) > postings.MAX_BITS:
+            raise BadData("bad or missing prefix_bits")
+        return int(row[0])
 
     def _flush(self) -> None:
         """Write the buffered band keys into the chunks: removals first, then additions,
-        chunk by chunk in id order."""
+        chunk by chunk in id order. A first load picks the prefix bits for its size; an
+        index grown 4 times past its prefix bits is regrouped with more."""
         pending, db = self._pending, self.db
+        if not pending:
+            return
+        bits = self._bits()
         if pending.removed:
             dead = pending.removed
             for chunk in _chunks(sorted(dead)):
@@ -304,18 +319,59 @@ class SqliteStore:
                                    chunk).fetchall()
                 updates, deletes = [], []
                 for chunk_id, data in found:
-                    kept = postings.without(data, dead[chunk_id])
+                    kept = postings.without(data, dead[chunk_id], bits)
                     if not kept:
                         deletes.append((chunk_id,))
                     elif kept is not data:
                         updates.append((kept, chunk_id))
                 db.executemany("UPDATE chunks SET records = ? WHERE id = ?", updates)
                 db.executemany("DELETE FROM chunks WHERE id = ?", deletes)
-        if pending.adds.count or pending.spilled:
-            empty = db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None
-            statement = "INSERT INTO chunks (id, records) VALUES (?, ?)" if empty else _UPSERT
-            db.executemany(statement, pending.chunks(db))
+        if pending.count or pending.spilled:
+            top = db.execute("SELECT coalesce(max(id), 0) FROM entries").fetchone()[0]
+            wanted = postings.prefix_bits_for(int(top))
+            if db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None:
+                self._set_bits(wanted)
+                db.executemany("INSERT INTO chunks (id, records) VALUES (?, ?)",
+                               (row for band, keys, ids in pending.bands(db)
+                                for row in postings.group(band, keys, ids, wanted)))
+            elif wanted >= bits + 2:
+                self._regroup(bits, wanted)
+            else:
+                db.executemany(_UPSERT, (row for band, keys, ids in pending.bands(db)
+                                         for row in postings.group(band, keys, ids, bits)))
         pending.clear(db)
+
+    def _set_bits(self, bits: int) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('prefix_bits', ?)", (str(bits),))
+
+    def _regroup(self, bits: int, wanted: int) -> None:
+        """Rewrite every chunk with ``wanted`` prefix bits, with the pending additions,
+        into a new table in id order (a band's records in memory at a time)."""
+        db = self.db
+        db.execute("DROP TABLE IF EXISTS chunks_next")
+        db.execute(_SCHEMA[-1].replace("TABLE chunks", "TABLE chunks_next"))
+        additions = self._pending.bands(db)
+        band_count = db.execute("SELECT coalesce(max(id), 0) >> 16 FROM chunks").fetchone()[0] + 1
+        added = next(additions, None)
+        for band in range(max(band_count, 0 if added is None else added[0] + 1)):
+            low, high = postings.band_range(band)
+            keys, ids = [], []
+            for chunk, data in db.execute("SELECT id, records FROM chunks"
+                                          " WHERE id >= ? AND id < ?", (low, high)):
+                k, i = postings.unpack_chunk(chunk, data, bits)
+                keys.append(k)
+                ids.append(i)
+            while added is not None and added[0] == band:
+                keys.append(added[1])
+                ids.append(added[2])
+                added = next(additions, None)
+            if keys:
+                db.executemany("INSERT INTO chunks_next (id, records) VALUES (?, ?)",
+                               postings.group(band, np.concatenate(keys), np.concatenate(ids),
+                                              wanted))
+        db.execute("DROP TABLE chunks")
+        db.execute("ALTER TABLE chunks_next RENAME TO chunks")
+        self._set_bits(wanted)
 
     def _post(self, ids: np.ndarray, keys: np.ndarray) -> None:
         if len(ids) and int(ids.max()) > postings.MAX_ENTRY_ID:
@@ -331,7 +387,7 @@ class SqliteStore:
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         items = [Stored("", None, unpack(r[1]), unpack_signature(r[2], self.num_perm))
                  for r in rows]
-        self._pending.unpost(ids, rekey(items))
+        self._pending.unpost(ids, rekey(items), self._bits())
         db.executemany("DELETE FROM entries WHERE id = ?", [(int(i),) for i in ids])
 
     def replace(self, batch: Batch, rekey: Rekey) -> None:
@@ -424,13 +480,14 @@ class SqliteStore:
             else:
                 self._flush()
             try:
-                wanted = np.unique(postings.chunk_ids(postings.key32(keys))).tolist()
+                bits = self._bits()
+                wanted = np.unique(postings.chunk_ids(postings.key32(keys), bits)).tolist()
                 found: list[tuple[int, bytes]] = []
                 for chunk in _chunks(wanted):
                     marks = ",".join("?" * len(chunk))
                     found.extend(self.db.execute(
                         f"SELECT id, records FROM chunks WHERE id IN ({marks})", chunk))
-                query, entry = postings.probe(keys, found)
+                query, entry = postings.probe(keys, found, bits)
                 entries = self._fetch(np.unique(entry).tolist())
             finally:
                 if own:
@@ -497,76 +554,86 @@ class _Pending:
 
     def __init__(self, buffer_size: int) -> None:
         self.buffer_size = max(1, buffer_size)
-        self.adds = postings.Postings()
-        self.removed: dict[int, set[int]] = {}
+        self.ids: list[np.ndarray] = []
+        self.keys: list[np.ndarray] = []  # (n, bands) key32 each
+        self.count = 0
+        self.removed: dict[int, set[int]] = {}  # chunk id -> entries to take out of it
         self.spilled = 0  # parts in the temporary ``spill`` table
         self.spill_dead: set[int] = set()  # spilled entries removed since
         self._first_id: int | None = None  # the smallest id buffered or spilled
 
-    def post(self, ids: np.ndarray, keys: np.ndarray) -> None:
-        if len(ids):
-            low = int(ids.min())
-            self._first_id = low if self._first_id is None else min(self._first_id, low)
-        self.adds.add(ids, keys)
+    def __bool__(self) -> bool:
+        return bool(self.count or self.spilled or self.removed)
 
-    def unpost(self, ids: np.ndarray, keys: np.ndarray) -> None:
+    def post(self, ids: np.ndarray, keys: np.ndarray) -> None:
+        if not len(ids):
+            return
+        low = int(ids.min())
+        self._first_id = low if self._first_id is None else min(self._first_id, low)
+        self.ids.append(np.asarray(ids, dtype=np.uint32))
+        self.keys.append(postings.key32(keys))
+        self.count += len(ids)
+
+    def unpost(self, ids: np.ndarray, keys: np.ndarray, bits: int) -> None:
         """Entries removed: from the chunks, and from the buffer when written in this
         transaction (ids of earlier transactions are all below ``_first_id``)."""
-        for chunk, dead in postings.removals(ids, keys).items():
+        for chunk, dead in postings.removals(ids, keys, bits).items():
             self.removed.setdefault(chunk, set()).update(dead)
-        if self._first_id is not None and len(ids) and int(ids.max()) >= self._first_id:
-            fresh = {int(i) for i in ids if i >= self._first_id}
-            self.adds.drop(fresh)
-            self.spill_dead |= fresh
+        if self._first_id is None or not len(ids) or int(ids.max()) < self._first_id:
+            return
+        fresh = np.array([i for i in ids.tolist() if i >= self._first_id], dtype=np.int64)
+        for n, buffered in enumerate(self.ids):
+            keep = ~np.isin(buffered, fresh)
+            if not keep.all():
+                self.count -= int((~keep).sum())
+                self.ids[n], self.keys[n] = buffered[keep], self.keys[n][keep]
+        self.spill_dead.update(fresh.tolist())
 
     def spill(self, db: sqlite3.Connection) -> None:
         """Move the buffered keys to a temporary table, one row per band: memory stays
         bounded and the chunks are still written in one pass at the commit."""
-        if not self.adds.count:
+        if not self.count:
             return
         db.execute("CREATE TEMP TABLE IF NOT EXISTS spill (band INTEGER, part INTEGER,"
                    " ids BLOB, keys BLOB, PRIMARY KEY (band, part))")
-        ids = np.concatenate(self.adds.ids).astype("<u4").tobytes()
-        bands = self.adds.keys[0].shape[1]
+        ids = np.concatenate(self.ids).astype("<u4").tobytes()
+        keys = np.concatenate(self.keys)
         db.executemany("INSERT INTO temp.spill VALUES (?, ?, ?, ?)",
-                       ((band, self.spilled, ids,
-                         np.concatenate([k[:, band] for k in self.adds.keys]).astype("<u4").tobytes())
-                        for band in range(bands)))
+                       ((band, self.spilled, ids, keys[:, band].astype("<u4").tobytes())
+                        for band in range(keys.shape[1])))
         self.spilled += 1
-        self.adds.clear()
+        self.ids, self.keys, self.count = [], [], 0
 
-    def chunks(self, db: sqlite3.Connection) -> Iterator[tuple[int, bytes]]:
-        """All additions, spilled and buffered, as ``(chunk id, records)`` in id order."""
-        if not self.spilled:
-            yield from self.adds.chunks()
+    def bands(self, db: sqlite3.Connection) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """All additions, spilled and buffered, band by band: ``(band, key32, ids)``."""
+        if not (self.count or self.spilled):
             return
-        bands = db.execute("SELECT max(band) + 1 FROM temp.spill").fetchone()[0]
+        if self.spilled:
+            bands = db.execute("SELECT max(band) + 1 FROM temp.spill").fetchone()[0]
+        else:
+            bands = self.keys[0].shape[1]
         dead = np.fromiter(self.spill_dead, dtype=np.int64, count=len(self.spill_dead))
         for band in range(bands):
-            parts = db.execute("SELECT ids, keys FROM temp.spill WHERE band = ? ORDER BY part",
-                               (band,)).fetchall()
-            ids = [np.frombuffer(i, dtype="<u4") for i, _ in parts]
-            keys = [np.frombuffer(k, dtype="<u4") for _, k in parts]
-            if self.adds.count:
-                ids.extend(self.adds.ids)
-                keys.extend(k[:, band] for k in self.adds.keys)
+            ids, keys = list(self.ids), [k[:, band] for k in self.keys]
+            if self.spilled:
+                for raw_ids, raw_keys in db.execute(
+                        "SELECT ids, keys FROM temp.spill WHERE band = ? ORDER BY part", (band,)):
+                    ids.append(np.frombuffer(raw_ids, dtype="<u4"))
+                    keys.append(np.frombuffer(raw_keys, dtype="<u4"))
             all_ids, all_keys = np.concatenate(ids), np.concatenate(keys)
             if len(dead):
                 keep = ~np.isin(all_ids, dead)
                 all_ids, all_keys = all_ids[keep], all_keys[keep]
-            yield from postings.group(band, all_keys, all_ids)
+            yield band, all_keys, all_ids
 
     def clear(self, db: sqlite3.Connection) -> None:
         if self.spilled:
             db.execute("DELETE FROM temp.spill")
-        self.adds.clear()
+        self.ids, self.keys, self.count = [], [], 0
         self.removed = {}
         self.spilled = 0
         self.spill_dead = set()
         self._first_id = None
-
-    def __len__(self) -> int:
-        return self.adds.count
 
 
 def _chunks(items: Sequence[_T] | Iterable[_T]) -> Iterator[list[_T]]:
