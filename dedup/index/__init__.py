@@ -9,9 +9,10 @@ Example:
 
 from __future__ import annotations
 
-from .core import DEFAULT_LOCATION, MinHashIndex, open_store
+from .core import DEFAULT_LOCATION, InsertionSession, MinHashIndex, open_store
 from .model import (
     DamagedIndexError,
+    DuplicateKeyError,
     IncompatibleSettingsError,
     IndexBusyError,
     IndexStoreError,
@@ -25,10 +26,12 @@ from .model import (
 __all__ = [
     "DEFAULT_LOCATION",
     "DamagedIndexError",
+    "DuplicateKeyError",
     "IncompatibleSettingsError",
     "IndexBusyError",
     "IndexStoreError",
     "IndexVersionError",
+    "InsertionSession",
     "Match",
     "MinHashIndex",
     "MissingIndexError",

@@ -145,13 +145,17 @@ def probe(keys: np.ndarray, found: Sequence[tuple[int, bytes]],
     empty = np.zeros(0, dtype=np.int64)
     if not found or n == 0:
         return empty, empty
-    order = sorted(range(len(found)), key=lambda i: found[i][0])
-    chunk = np.array([found[i][0] for i in order], dtype=np.int64)
-    parts = [decode(found[i][1], bits) for i in order]
-    lengths = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
-    records = np.concatenate(parts)
+    rows = sorted(found)
+    chunk = np.array([c for c, _ in rows], dtype=np.int64)
+    dtype = record(bits)
+    blobs = [data for _, data in rows]
+    if not all(isinstance(data, bytes) and len(data) % dtype.itemsize == 0 for data in blobs):
+        raise BadChunk("a chunk that is not whole records")
+    lengths = np.fromiter((len(data) for data in blobs), dtype=np.int64,
+                          count=len(blobs)) // dtype.itemsize
+    records = np.frombuffer(b"".join(blobs), dtype=dtype)
     # Sort the records by (chunk position, rem): each lookup is then a range.
-    position = np.repeat(np.arange(len(parts), dtype=np.int64), lengths)
+    position = np.repeat(np.arange(len(blobs), dtype=np.int64), lengths)
     combined = (position << 32) | records["rem"].astype(np.int64)
     by = np.argsort(combined, kind="stable")
     combined, entry = combined[by], records["id"][by].astype(np.int64)
