@@ -264,6 +264,11 @@ class SqliteStore:
         """Schema 1 -> 2: band keys recomputed from the stored shingle sets into chunks
         (schema 1 kept 31 bits of each key, one short of what chunks need), the
         ``bands`` table dropped and the file vacuumed."""
+        if not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
+            raise IndexVersionError(
+                f"{self.location}: index schema 1 must be upgraded to {SCHEMA_VERSION}, which "
+                "needs write access: open it once where it can be written (any `dedup index` "
+                "command does it)")
         with self._write() as db:
             version = db.execute("SELECT max(version) FROM schema_version").fetchone()[0]
             if version != 1:
