@@ -111,10 +111,11 @@ class SqliteStore:
             # dedup never leaves an empty file (a new index is linked into place whole).
             raise DamagedIndexError(f"{self.location}: damaged index: empty file "
                                     "(remove it to start a new index)")
-        differ = sum(a != b for a, b in zip(header, _HEADER)) + len(_HEADER) - len(header)
-        if differ > 2:
+        # A few bytes off, or cut inside the magic: an SQLite file that was damaged.
+        differ = sum(a != b for a, b in zip(header, _HEADER))
+        if differ > 2 or len(header) < 4:
             raise NotAnIndexError(f"{self.location}: not a dedup index (not an SQLite file)")
-        if differ:
+        if differ or len(header) < len(_HEADER):
             raise DamagedIndexError(f"{self.location}: damaged index: bad SQLite header")
         return True
 
