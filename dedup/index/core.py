@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ..document import Doc, analyze
+from ..document import Doc
 from ..minhash import bands_for_recall, signatures
 from ..reader import Article
 from ..settings import Settings
@@ -31,7 +31,7 @@ from .model import (
     MissingIndexError,
     Stats,
     Stored,
-    article_shingles,
+    analyze_one,
     batch_of,
     describe,
     doc_entries,
@@ -356,8 +356,8 @@ class MinHashIndex:
             matches = self._query_signature(signature, exclude, keep_all=False)
             return matches if limit is None else matches[:limit]
         article = Article(id="", text=text, source="<query>", markdown=markdown)
-        return self.query_doc(analyze(article, self.settings, self._shingler),
-                              exclude=exclude, limit=limit)
+        return self._query(*analyze_one(article, self.settings, self._shingler),
+                           exclude=exclude, limit=limit)
 
     def query_topk(self, text: Any, k: int, *, markdown: bool = False,
                    exclude: str | None = None) -> list[Match]:
@@ -380,7 +380,7 @@ class MinHashIndex:
             signature = signature_of(text, self.settings, self.location)
             return self._query_signature(signature, exclude, keep_all=True)[:k]
         article = Article(id="", text=text, source="<query>", markdown=markdown)
-        whole = article_shingles(analyze(article, self.settings, self._shingler), self._shingler)
+        whole = analyze_one(article, self.settings, self._shingler)[1]
         if not len(whole):
             return []
         self._drain()
@@ -400,14 +400,18 @@ class MinHashIndex:
     def query_article(self, article: Article, *, exclude: str | None = None,
                       limit: int | None = None) -> list[Match]:
         """Like :meth:`query`, for an article read by :func:`dedup.iter_inputs`."""
-        return self.query_doc(analyze(article, self.settings, self._shingler),
-                              exclude=exclude, limit=limit)
+        return self._query(*analyze_one(article, self.settings, self._shingler),
+                           exclude=exclude, limit=limit)
 
     def query_doc(self, doc: Doc, *, exclude: str | None = None,
                   limit: int | None = None) -> list[Match]:
         """Like :meth:`query`, for an already analysed article."""
+        return self._query(doc, None, exclude=exclude, limit=limit)
+
+    def _query(self, doc: Doc, whole: np.ndarray | None, *, exclude: str | None,
+               limit: int | None) -> list[Match]:
         self._drain()
-        paragraphs, sets = doc_entries(doc, self.settings, self._shingler)
+        paragraphs, sets = doc_entries(doc, self.settings, self._shingler, whole)
         candidates = self._store.candidates(self._keys(sets))
         matches: list[Match] = []
         for part, query, found in zip(paragraphs, sets, candidates):

@@ -246,6 +246,13 @@ def batch_of(docs: Sequence[Doc], settings: Settings, shingler: Shingler, bands:
     return batch
 
 
+def analyze_one(article: Article, settings: Settings, shingler: Shingler) -> tuple[Doc, np.ndarray]:
+    """An analysed article and its whole shingle set, in one vectorised pass."""
+    analyzed = analyze_many([article], settings, shingler, with_articles=True)
+    assert analyzed.article_sets is not None
+    return analyzed.docs[0], analyzed.article_sets[0]
+
+
 _SHINGLERS: dict[tuple[str, int], Shingler] = {}
 
 

@@ -149,11 +149,15 @@ def probe(keys: np.ndarray, found: Sequence[tuple[int, bytes]],
     chunk = np.array([c for c, _ in rows], dtype=np.int64)
     dtype = record(bits)
     blobs = [data for _, data in rows]
-    if not all(isinstance(data, bytes) and len(data) % dtype.itemsize == 0 for data in blobs):
+    try:
+        joined = b"".join(blobs)
+    except TypeError:  # text where bytes belong
+        raise BadChunk("a chunk that is not whole records") from None
+    sizes = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs))
+    if (sizes % dtype.itemsize).any() or not all(type(data) is bytes for data in blobs):
         raise BadChunk("a chunk that is not whole records")
-    lengths = np.fromiter((len(data) for data in blobs), dtype=np.int64,
-                          count=len(blobs)) // dtype.itemsize
-    records = np.frombuffer(b"".join(blobs), dtype=dtype)
+    lengths = sizes // dtype.itemsize
+    records = np.frombuffer(joined, dtype=dtype)
     # Sort the records by (chunk position, rem): each lookup is then a range.
     position = np.repeat(np.arange(len(blobs), dtype=np.int64), lengths)
     combined = (position << 32) | records["rem"].astype(np.int64)
