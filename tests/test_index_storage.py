@@ -231,3 +231,26 @@ def test_a_schema_1_index_is_upgraded_in_place(tmp_path: Path) -> None:
     with MinHashIndex(path) as index:  # and it goes on as a schema 2 index
         index.add("flood-2", FLOOD)
         assert {m.article for m in index.query(FLOOD) if m.kind == "article"} >= {"flood-2"}
+
+
+def test_opening_and_querying_read_only_what_they_need(tmp_path: Path) -> None:
+    """What the pre-commit hook does with a large index (open, query a few articles)
+    searches by key: no statement scans a table, so the work does not grow with it."""
+    path = tmp_path / "i.sqlite"
+    docs = synthetic(300, 7)
+    with MinHashIndex(path) as index, index.insertion_session():
+        index.add_articles(docs)
+    statements: list[str] = []
+    with MinHashIndex(path, create=False) as index:
+        index._store.db.set_trace_callback(statements.append)
+        index.query(docs[5].text)
+        index.query(FLOOD)
+        assert "a7" in index and "a7#0" in index
+        index._store.db.set_trace_callback(None)
+        plans = []
+        for statement in statements:
+            if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                plans.extend(detail for *_, detail in
+                             index._store.db.execute(f"EXPLAIN QUERY PLAN {statement}"))
+    assert plans and not [p for p in plans if p.startswith("SCAN")
+                          and any(t in p for t in ("chunks", "entries", "articles"))], plans

@@ -74,6 +74,11 @@ class MinHashIndex:
     the stored shingle sets decide. The settings are stored with the index; opening it
     with other signature settings raises :class:`IncompatibleSettingsError`.
 
+    datasketch's ``MinHashLSH`` surface works too: :meth:`insert` and :meth:`query`
+    take ``datasketch.MinHash`` / ``LeanMinHash`` objects (matched by estimated
+    Jaccard), :meth:`remove`, ``key in index``, :meth:`insertion_session` and
+    :meth:`query_topk` (as ``MinHashLSHForest.query``).
+
     Args:
         location: an SQLite file path (default ``.dedup/index.sqlite``) or a Redis URL
             such as ``redis://localhost:6379/0``.
@@ -83,8 +88,8 @@ class MinHashIndex:
         name: the key prefix of the index in Redis (ignored for SQLite).
         create: create the index when it does not exist (else :class:`MissingIndexError`).
         busy_timeout: seconds to wait for another process's write lock (SQLite).
-        cache_mb: SQLite page cache; a bulk load in one :meth:`transaction` wants it
-            larger than the file.
+        cache_mb: SQLite page cache (a bulk load is written in one ordered pass at
+            the commit and needs no large cache).
 
     Example:
         >>> with MinHashIndex(tmp / "index.sqlite") as index:  # doctest: +SKIP

@@ -5,8 +5,9 @@ Layout (schema 2):
 * ``articles`` (id, key) and ``entries`` (id, article, paragraph, shingle set as
   little-endian uint32 bytes, and the signature of an entry inserted as a MinHash);
 * ``chunks`` (id, records): the LSH tables packed as :mod:`.postings` describes, one
-  row per band and 16-bit key prefix, so an entry costs 42 x 6 bytes there instead of
-  42 rows. A query reads one chunk per band of each of its sets, by rowid.
+  row per band and key prefix (``prefix_bits`` in ``meta``, up to 16, grown with the
+  index), so an entry costs 42 x 6 bytes there instead of 42 rows. A query reads one
+  chunk per band of each of its sets, by rowid.
 
 Writes are buffered per transaction: band keys wait in memory (spilled to a
 temporary table past ``buffer_size`` entries) and are written chunk by chunk, in
