@@ -19,7 +19,7 @@ from test_index import FLOOD, UNRELATED, articles, corpus, synthetic_article
 
 from dedup import MinHashIndex
 from dedup.index import postings
-from dedup.index.model import Stored, unpack, unpack_signature
+from dedup.index.model import COMPOSED, Stored, analyze_one
 from dedup.reader import Article
 
 
@@ -36,15 +36,20 @@ def chunk_records(path: Path) -> set[tuple[int, int, int]]:
 
 def expected_records(path: Path) -> set[tuple[int, int, int]]:
     """What the chunks must hold: every stored entry's band keys, recomputed."""
-    with sqlite3.connect(path) as db:
-        rows = db.execute("SELECT id, shingles, signature FROM entries").fetchall()
     with MinHashIndex(path, create=False) as index:
-        keys = index._rekey([Stored("", None, unpack(s), unpack_signature(g, 128))
-                             for _, s, g in rows]) if rows else np.zeros((0, 1), np.uint64)
+        rows = whole_rows(index)
+        keys = index._rekey([Stored("", None, r.shingles, r.signature) for r in rows]) \
+            if rows else np.zeros((0, 1), np.uint64)
     out = set()
-    for (entry, _, _), row in zip(rows, postings.key32(keys)):
+    for entry, row in zip([r.id for r in rows], postings.key32(keys)):
         out.update((band, int(k), entry) for band, k in enumerate(row))
     return out
+
+
+def whole_rows(index: MinHashIndex) -> list:
+    """Every entry as stored, with the whole sets of articles kept as their extras."""
+    return index._store._resolve(index._store.db.execute(
+        "SELECT id, article, paragraph, shingles, signature FROM entries").fetchall())
 
 
 def prefix_bits(path: Path) -> int:
@@ -119,6 +124,30 @@ def test_readding_unchanged_articles_keeps_their_entries(tmp_path: Path) -> None
     # Only article a3's whole entry and its last paragraph changed.
     assert len(set(before) - kept) == 2 and len(set(after) - kept) == 2
     assert chunk_records(path) == expected_records(path)
+
+
+def test_articles_are_stored_as_what_their_paragraphs_lack(tmp_path: Path) -> None:
+    path = tmp_path / "i.sqlite"
+    docs = synthetic(30, 8)
+    with MinHashIndex(path) as index:
+        index.add_articles(docs)
+        rows = {r.id: r for r in whole_rows(index)}
+        composed = [r for r in rows.values() if r.paragraph == COMPOSED]
+        assert composed  # every article with indexed paragraphs
+        with sqlite3.connect(path) as db:
+            ids = dict(db.execute("SELECT a.key, e.id FROM entries e JOIN articles a"
+                                  " ON a.id = e.article WHERE e.paragraph = ?", (COMPOSED,)))
+        for doc in docs:
+            whole = analyze_one(doc, index.settings, index._shingler)[1]
+            if doc.id in ids:  # stored as its extras, read back whole
+                row = rows[ids[doc.id]]
+                assert np.array_equal(row.shingles, whole) and len(row.data) < 4 * len(whole)
+        article = next(iter(ids))
+        before = [(m.key, m.jaccard) for m in index.query(next(d.text for d in docs if d.id == article))]
+        assert index.remove(f"{article}#0") == 1  # the article keeps its whole set
+        after = [(m.key, m.jaccard) for m in index.query(next(d.text for d in docs if d.id == article))]
+        assert (article, 1.0) in after and len(after) == len(before) - 1
+        assert chunk_records(path) == expected_records(path)
 
 
 def test_a_spilled_bulk_load_equals_an_unspilled_one(tmp_path: Path) -> None:

@@ -273,6 +273,48 @@ def fingerprints(sets: Sequence[np.ndarray], settings: Settings, bands: int, row
     return band_keys(signatures(sets, settings.num_perm, settings.seed), bands, rows)
 
 
+# ``entries.paragraph`` of a whole article stored as the shingles its paragraph entries
+# lack (SQLite): the set is the union of those and its paragraphs' sets.
+COMPOSED = -1
+
+
+def composed_extras(batch: Batch) -> dict[int, np.ndarray]:
+    """For the whole-article text entries of a batch whose paragraph entries' sets all lie
+    inside their set: the shingles none of them has (about 1 in 7 of an article's: the
+    n-grams across paragraph ends and short lines). Batch index -> extras.
+
+    One vectorised pass over the batch: sets are tagged with their article (the high
+    32 bits) so that one ``np.isin`` compares every article with its own paragraphs.
+    """
+    wholes: list[tuple[int, int]] = []
+    parts: list[tuple[int, int]] = []
+    for i, (owner, paragraph) in enumerate(zip(batch.owner, batch.paragraph)):
+        if batch.signature(i) is None:
+            (wholes if paragraph is None else parts).append((owner, i))
+    if not wholes or not parts:
+        return {}
+
+    def tagged(items: list[tuple[int, int]]) -> np.ndarray:
+        if not items:
+            return np.zeros(0, dtype=np.uint64)
+        return np.concatenate([(np.uint64(owner) << np.uint64(32))
+                               | batch.sets[i].astype(np.uint64) for owner, i in items])
+
+    whole_flat, part_flat = tagged(wholes), np.unique(tagged(parts))
+    outside = part_flat[~np.isin(part_flat, whole_flat)] >> np.uint64(32)
+    unfit = set(np.unique(outside).tolist())
+    with_parts = {owner for owner, _ in parts}
+    missing = ~np.isin(whole_flat, part_flat)
+    out: dict[int, np.ndarray] = {}
+    start = 0
+    for owner, i in wholes:
+        end = start + len(batch.sets[i])
+        if owner in with_parts and owner not in unfit:
+            out[i] = batch.sets[i][missing[start:end]]
+        start = end
+    return out
+
+
 def signature_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """LSH band keys of signatures given as such (MinHash entries)."""
     return band_keys(np.asarray(sigs, dtype=np.uint32).reshape(-1, sigs.shape[-1]), bands, rows)

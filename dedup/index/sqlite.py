@@ -29,12 +29,13 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
 from . import postings
 from .model import (
+    COMPOSED,
     FORMAT,
     SCHEMA_VERSION,
     BadData,
@@ -46,6 +47,7 @@ from .model import (
     MissingIndexError,
     NotAnIndexError,
     Stored,
+    composed_extras,
     pack,
     split_key,
     unpack,
@@ -386,16 +388,39 @@ class SqliteStore:
         self._pending.post(ids, keys)
         self._spill_if_full()
 
-    def _drop(self, db: sqlite3.Connection, rows: list[tuple[Any, ...]], rekey: Rekey) -> None:
-        """Delete entries ``(id, shingles, signature)`` and their chunk records (band
-        keys recomputed from what is stored)."""
-        if not rows:
+    def _drop(self, db: sqlite3.Connection,
+              items: Sequence[tuple[int, np.ndarray, np.ndarray | None]], rekey: Rekey) -> None:
+        """Delete entries ``(id, shingle set, signature)`` and their chunk records (band
+        keys recomputed from what was stored)."""
+        if not items:
             return
-        ids = np.array([r[0] for r in rows], dtype=np.int64)
-        items = [Stored("", None, unpack(r[1]), unpack_signature(r[2], self.num_perm))
-                 for r in rows]
-        self._pending.unpost(ids, rekey(items), self._bits())
+        ids = np.array([item[0] for item in items], dtype=np.int64)
+        keys = rekey([Stored("", None, shingles, signature) for _, shingles, signature in items])
+        self._pending.unpost(ids, keys, self._bits())
         db.executemany("DELETE FROM entries WHERE id = ?", [(int(i),) for i in ids])
+
+    def _resolve(self, rows: Sequence[tuple[Any, ...]]) -> list[_Row]:
+        """Entry rows ``(id, article, paragraph, shingles, signature)`` read back, with
+        the whole set of a composed article (its extras and its paragraphs' sets)."""
+        composed = sorted({r[1] for r in rows if r[2] == COMPOSED})
+        parts: dict[int, list[np.ndarray]] = {}
+        for chunk in _chunks(composed):
+            marks = ",".join("?" * len(chunk))
+            for article, data in self.db.execute(
+                    "SELECT article, shingles FROM entries"
+                    f" WHERE article IN ({marks}) AND paragraph >= 0 AND signature IS NULL",
+                    chunk):
+                parts.setdefault(article, []).append(unpack(data))
+        out = []
+        for entry, article, paragraph, data, signature in rows:
+            if not (paragraph is None or isinstance(paragraph, int) and paragraph >= COMPOSED):
+                raise BadData("an entry with a bad paragraph number")
+            shingles = unpack(data)
+            if paragraph == COMPOSED:
+                shingles = np.unique(np.concatenate([shingles, *parts.get(article, [])]))
+            out.append(_Row(entry, article, paragraph, shingles,
+                            unpack_signature(signature, self.num_perm), data))
+        return out
 
     def replace(self, batch: Batch, rekey: Rekey) -> None:
         with self._write() as db:
@@ -406,48 +431,50 @@ class SqliteStore:
                                         chunk).fetchall())
             # Entries of re-added articles that did not change keep their ids (and their
             # chunk records); the others go.
-            old: dict[tuple[int, bytes, bytes | None], list[tuple[int, Any]]] = {}
+            rows: list[tuple[Any, ...]] = []
             for ids in _chunks(sorted(known.values())):
                 marks = ",".join("?" * len(ids))
-                for entry, article, paragraph, shingles, signature in db.execute(
-                        "SELECT id, article, paragraph, shingles, signature FROM entries"
-                        f" WHERE article IN ({marks})", ids):
-                    old.setdefault((article, shingles, signature), []).append((entry, paragraph))
+                rows.extend(db.execute("SELECT id, article, paragraph, shingles, signature"
+                                       f" FROM entries WHERE article IN ({marks})", ids))
+            old: dict[tuple[int, bytes, bytes | None], list[_Row]] = {}
+            for row in self._resolve(rows):
+                sig = None if row.signature is None else pack(row.signature)
+                old.setdefault((row.article, pack(row.shingles), sig), []).append(row)
             first_article = db.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
             new_articles = [key for key in batch.articles if key not in known]
             db.executemany("INSERT INTO articles (id, key) VALUES (?, ?)",
                            [(first_article + i, key) for i, key in enumerate(new_articles)])
             known.update((key, first_article + i) for i, key in enumerate(new_articles))
-            kept: list[tuple[int | None, int]] = []
-            fresh: list[int] = []
+            extras = composed_extras(batch)
+            updates: list[tuple[int | None, bytes, int]] = []
+            fresh: list[tuple[int, int | None, bytes]] = []
             for i, (owner, paragraph, shingles) in enumerate(zip(batch.owner, batch.paragraph,
                                                                  batch.sets)):
                 signature = batch.signature(i)
-                blob = (known[batch.articles[owner]], pack(shingles),
-                        None if signature is None else pack(signature))
-                reusable = old.get(blob)
+                whole = pack(shingles)
+                stored, blob = (COMPOSED, pack(extras[i])) if i in extras else (paragraph, whole)
+                reusable = old.get((known[batch.articles[owner]], whole,
+                                    None if signature is None else pack(signature)))
                 if reusable:
-                    entry, was = reusable.pop()
-                    if was != paragraph:
-                        kept.append((paragraph, entry))
+                    row = reusable.pop()
+                    if (row.paragraph, row.data) != (stored, blob):
+                        updates.append((stored, blob, row.id))
                 else:
-                    fresh.append(i)
-            gone = [(entry, shingles, signature) for (_, shingles, signature), rest in old.items()
-                    for entry, _ in rest]
-            self._drop(db, gone, rekey)
-            db.executemany("UPDATE entries SET paragraph = ? WHERE id = ?", kept)
+                    fresh.append((i, stored, blob))
+            self._drop(db, [(r.id, r.shingles, r.signature) for rest in old.values() for r in rest],
+                       rekey)
+            db.executemany("UPDATE entries SET paragraph = ?, shingles = ? WHERE id = ?", updates)
             first_entry = db.execute("SELECT coalesce(max(id), 0) + 1 FROM entries").fetchone()[0]
-            rows = []
-            for n, i in enumerate(fresh):
+            inserts = []
+            for n, (i, stored, blob) in enumerate(fresh):
                 signature = batch.signature(i)
-                rows.append((first_entry + n, known[batch.articles[batch.owner[i]]],
-                             batch.paragraph[i], pack(batch.sets[i]),
-                             None if signature is None else pack(signature)))
+                inserts.append((first_entry + n, known[batch.articles[batch.owner[i]]], stored,
+                                blob, None if signature is None else pack(signature)))
             db.executemany("INSERT INTO entries (id, article, paragraph, shingles, signature)"
-                           " VALUES (?, ?, ?, ?, ?)", rows)
+                           " VALUES (?, ?, ?, ?, ?)", inserts)
             if fresh:
                 self._post(np.arange(first_entry, first_entry + len(fresh), dtype=np.int64),
-                           batch.keys[np.array(fresh)])
+                           batch.keys[np.array([i for i, _, _ in fresh])])
 
     def remove(self, keys: Sequence[str], rekey: Rekey) -> int:
         removed = 0
@@ -455,12 +482,20 @@ class SqliteStore:
             for key in keys:
                 found = db.execute("SELECT id FROM articles WHERE key = ?", (key,)).fetchone()
                 if found is not None:
-                    rows = db.execute("SELECT id, shingles, signature FROM entries"
-                                      " WHERE article = ?", found).fetchall()
+                    rows = self._resolve(db.execute(
+                        "SELECT id, article, paragraph, shingles, signature FROM entries"
+                        " WHERE article = ?", found).fetchall())
                     db.execute("DELETE FROM articles WHERE id = ?", found)
                 else:
-                    rows = self._paragraph_rows(db, key)
-                self._drop(db, rows, rekey)
+                    rows = self._resolve(self._paragraph_rows(db, key))
+                    if rows:  # the whole article stops being its paragraphs' union
+                        whole = self._resolve(db.execute(
+                            "SELECT id, article, paragraph, shingles, signature FROM entries"
+                            " WHERE article = ? AND paragraph = ?",
+                            (rows[0].article, COMPOSED)).fetchall())
+                        db.executemany("UPDATE entries SET paragraph = NULL, shingles = ?"
+                                       " WHERE id = ?", [(pack(w.shingles), w.id) for w in whole])
+                self._drop(db, [(r.id, r.shingles, r.signature) for r in rows], rekey)
                 removed += len(rows)
         return removed
 
@@ -469,8 +504,8 @@ class SqliteStore:
         parts = split_key(key)
         if parts is None:
             return []
-        return db.execute("SELECT e.id, e.shingles, e.signature FROM entries e"
-                          " JOIN articles a ON a.id = e.article"
+        return db.execute("SELECT e.id, e.article, e.paragraph, e.shingles, e.signature"
+                          " FROM entries e JOIN articles a ON a.id = e.article"
                           " WHERE a.key = ? AND e.paragraph = ?", parts).fetchall()
 
     # -- reads ----------------------------------------------------------------------
@@ -506,18 +541,19 @@ class SqliteStore:
         return out
 
     def _fetch(self, ids: list[int]) -> dict[int, Stored]:
-        found: dict[int, Stored] = {}
+        rows, names = [], {}
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
-            for entry, article, paragraph, data, signature in self.db.execute(
-                    "SELECT e.id, a.key, e.paragraph, e.shingles, e.signature FROM entries e"
-                    f" JOIN articles a ON a.id = e.article WHERE e.id IN ({marks})", chunk):
-                if not isinstance(article, str) or not (
-                        paragraph is None or isinstance(paragraph, int) and paragraph >= 0):
-                    raise BadData("an entry with a bad article key or paragraph number")
-                found[entry] = Stored(article, paragraph, unpack(data),
-                                      unpack_signature(signature, self.num_perm))
-        return found
+            for entry, article, key, paragraph, data, signature in self.db.execute(
+                    "SELECT e.id, e.article, a.key, e.paragraph, e.shingles, e.signature"
+                    f" FROM entries e JOIN articles a ON a.id = e.article WHERE e.id IN ({marks})",
+                    chunk):
+                if not isinstance(key, str):
+                    raise BadData("an entry with a bad article key")
+                rows.append((entry, article, paragraph, data, signature))
+                names[entry] = key
+        return {row.id: Stored(names[row.id], None if row.paragraph == COMPOSED else row.paragraph,
+                               row.shingles, row.signature) for row in self._resolve(rows)}
 
     def contains(self, key: str) -> bool:
         if self._db is None:
@@ -554,6 +590,15 @@ class SqliteStore:
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
+
+
+class _Row(NamedTuple):
+    id: int
+    article: int
+    paragraph: int | None  # as stored: COMPOSED for a whole article kept as its extras
+    shingles: np.ndarray  # the whole set
+    signature: np.ndarray | None
+    data: bytes  # the stored shingles
 
 
 class _Pending:
