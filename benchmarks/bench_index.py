@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.index import MinHashIndex
-from dedup.reader import Article
+from dedup.io.reader import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("DEDUP_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -187,7 +187,7 @@ def bench_size(corpus: Corpus, paragraphs: int, work: Path, args: argparse.Names
     cpu, lookup, sketch_cpu, found = [], [], [], []
     with MinHashIndex(path, create=False) as index:
         from dedup.document import analyze
-        from dedup.minhash import signatures, to_datasketch
+        from dedup.sketch.minhash import signatures, to_datasketch
 
         index.query(near_duplicate(articles[0].text))  # warm the connection, not the data
         for i in rng.choice(count, min(QUERIES, count), replace=False).tolist():
@@ -226,8 +226,8 @@ def bench_size(corpus: Corpus, paragraphs: int, work: Path, args: argparse.Names
 def signatures_of(articles: Sequence[Article], entries: int) -> list[tuple[str, np.ndarray]]:
     """The first ``entries`` entries' keys and signatures, as the index makes them."""
     from dedup.index.model import entry_key, prepare
-    from dedup.minhash import signatures
     from dedup.settings import Settings
+    from dedup.sketch.minhash import signatures
 
     settings = Settings()
     out: list[tuple[str, np.ndarray]] = []
@@ -244,7 +244,7 @@ def signatures_of(articles: Sequence[Article], entries: int) -> list[tuple[str, 
 def bench_datasketch(corpus: Corpus, entries: int, work: Path) -> dict:
     from datasketch import MinHashLSH
 
-    from dedup.minhash import to_datasketch
+    from dedup.sketch.minhash import to_datasketch
 
     print(f"datasketch: {entries:,} entries ...", file=sys.stderr, flush=True)
     count = corpus.articles_for(entries)  # entries >= paragraphs: enough articles
@@ -323,7 +323,7 @@ def bench_redis(corpus: Corpus, paragraphs: int, work: Path, reference: int) -> 
         # datasketch's own MinHashLSH on the same server, for the same signatures.
         from datasketch import MinHashLSH
 
-        from dedup.minhash import to_datasketch
+        from dedup.sketch.minhash import to_datasketch
 
         sample = [(k, to_datasketch(sig, 1)) for k, sig in signatures_of(articles, reference)]
         lsh = MinHashLSH(num_perm=128, params=(42, 3), storage_config={

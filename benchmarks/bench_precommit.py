@@ -51,7 +51,7 @@ def command(name: str) -> list[str]:
     script = BIN / name
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-m", "dedup.hooks" if name == "dedup-check" else "dedup"]
+    return [sys.executable, "-m", "dedup.hooks.check" if name == "dedup-check" else "dedup"]
 
 
 def usable(path: Path, meta: Path, articles: int) -> bool:

@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dedup.minhash import signatures
-from dedup.normalize import normalize, words
-from dedup.shingle import Shingler
+from dedup.sketch.minhash import signatures
+from dedup.sketch.shingle import Shingler
+from dedup.text.normalize import normalize, words
 
 from .common import REUTERS, Row, Skip, best_of, need, read_jsonl
 

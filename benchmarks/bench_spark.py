@@ -47,8 +47,8 @@ def replicate(source: Path, target: Path, scale: int, seed: int = 1) -> int:
 
 
 def run_local(path: Path, jobs: int) -> tuple[float, int]:
-    from dedup.reader import iter_inputs
-    from dedup.scan import scan
+    from dedup.io.reader import iter_inputs
+    from dedup.pipeline.scan import scan
 
     started = time.perf_counter()
     result = scan(iter_inputs([str(path)]), jobs=jobs)
@@ -56,9 +56,9 @@ def run_local(path: Path, jobs: int) -> tuple[float, int]:
 
 
 def run_spark(spark: object, path: Path) -> tuple[float, int]:
-    from dedup.reader import ReadOptions
+    from dedup.io.reader import ReadOptions
     from dedup.spark import deduplicate
-    from dedup.spark_cli import read_inputs
+    from dedup.spark.io import read_inputs
 
     started = time.perf_counter()
     inputs = read_inputs(spark, [str(path)], ReadOptions())  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """The exact reference for recall and precision: every near-duplicate pair, no sketching.
 
-Shingle sets are built here independently of ``dedup.shingle``: word n-grams as
+Shingle sets are built here independently of ``dedup.sketch.shingle``: word n-grams as
 tuples of strings (no hashing, so no collisions), over the same segmentation and
 normalisation. Pairs are found with an all-pairs similarity join (prefix filtering
 over an inverted index, rarest shingles first), which is exact: a pair whose
@@ -20,10 +20,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from dedup.normalize import normalize, words
-from dedup.reader import Article, iter_inputs
-from dedup.segment import segment
+from dedup.io.reader import Article, iter_inputs
 from dedup.settings import Settings
+from dedup.text.normalize import normalize, words
+from dedup.text.segment import segment
 
 Pair = tuple[int, int]
 

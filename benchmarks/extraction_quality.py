@@ -31,12 +31,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from dedup.clean import canonicalize
+from dedup.clean.engine import canonicalize
 from dedup.document import analyze
-from dedup.normalize import normalize, words
-from dedup.reader import Article
+from dedup.io.reader import Article
 from dedup.settings import Settings
-from dedup.shingle import Shingler
+from dedup.sketch.shingle import Shingler
+from dedup.text.normalize import normalize, words
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction"
 N = 8

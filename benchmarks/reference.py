@@ -19,11 +19,11 @@ from collections.abc import Sequence
 
 from datasketch import MinHash, MinHashLSH
 
-from dedup.minhash import bands_for_recall
-from dedup.normalize import normalize, words
-from dedup.reader import Article, iter_inputs
-from dedup.segment import segment
+from dedup.io.reader import Article, iter_inputs
 from dedup.settings import Settings
+from dedup.sketch.minhash import bands_for_recall
+from dedup.text.normalize import normalize, words
+from dedup.text.segment import segment
 
 
 def shingles(tokens: list[str], n: int) -> set[str]:

@@ -1,18 +1,38 @@
-"""An analysed article: paragraphs, comparison text, shingles, sentences on demand."""
+"""An article as read (:class:`Article`) and analysed once (:class:`Doc`): paragraphs,
+comparison text, shingles, sentences on demand."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from .joins import join_points
-from .normalize import normalize, normalize_many, words
-from .reader import Article
-from .segment import Paragraph, segment
-from .sentences import sentence_spans
 from .settings import Settings
-from .shingle import Shingler, split
+from .sketch.shingle import Shingler, shared_shingler, split
+from .text.joins import join_points
+from .text.normalize import normalize, normalize_many, words
+from .text.segment import Paragraph, segment
+from .text.sentences import sentence_spans
+
+
+@dataclass
+class Article:
+    """One article: its id, its decoded text (line endings kept) and where it came from.
+
+    ``text`` is the file's content after the UTF-8 BOM (``bom`` says whether there
+    was one); ``line`` is the record's line number for JSON lines, ``record`` the
+    whole decoded record.
+    """
+
+    id: str
+    text: str
+    source: str
+    line: int | None = None
+    date: str | None = None
+    bom: bool = False
+    markdown: bool = False
+    record: dict[str, Any] | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -63,7 +83,12 @@ def paragraph_sentences(text: str, paragraph: Paragraph) -> list[tuple[int, int]
     return [(paragraph.start + s, paragraph.start + e) for s, e in spans if body[s:e].strip()]
 
 
-def analyze(article: Article, settings: Settings, shingler: Shingler) -> Doc:
+def analyze(article: Article, settings: Settings, shingler: Shingler | None = None) -> Doc:
+    """Segment, normalise and shingle one article with the shingles ``settings`` name.
+
+    A ``shingler`` may be passed to reuse one, but it must agree with ``settings``.
+    """
+    shingler = _shingler_for(settings, shingler)
     paragraphs = segment(article.text, article.markdown)
     norms, nwords, shingles = [], [], []
     for p in paragraphs:
@@ -82,11 +107,12 @@ class Analyzed:
     article_sets: list[np.ndarray] | None = None
 
 
-def analyze_many(articles: list[Article], settings: Settings, shingler: Shingler,
+def analyze_many(articles: list[Article], settings: Settings, shingler: Shingler | None = None,
                  with_articles: bool = False) -> Analyzed:
     """``[analyze(a, ...) for a in articles]`` (and, with ``with_articles``, each
     article's :func:`article_shingles`) with one normalisation pass and one
     vectorised shingling pass over all the paragraphs of all the articles."""
+    shingler = _shingler_for(settings, shingler)
     segmented = [segment(article.text, article.markdown) for article in articles]
     texts = [article.text[p.start:p.end] for article, paragraphs in zip(articles, segmented)
              for p in paragraphs]
@@ -125,6 +151,15 @@ def analyze_many(articles: list[Article], settings: Settings, shingler: Shingler
     for k in slow:
         article_sets[k] = article_shingles(docs[k], shingler)
     return Analyzed(docs, article_sets)
+
+
+def _shingler_for(settings: Settings, shingler: Shingler | None) -> Shingler:
+    if shingler is None:
+        return shared_shingler(settings.shingle, settings.ngram)
+    if (shingler.kind, shingler.n) != (settings.shingle, settings.ngram):
+        raise ValueError(f"the shingler ({shingler.kind} {shingler.n}-grams) does not match "
+                         f"the settings ({settings.shingle} {settings.ngram}-grams)")
+    return shingler
 
 
 def article_shingles(doc: Doc, shingler: Shingler) -> np.ndarray:

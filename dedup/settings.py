@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
+from .errors import SettingsError
+
 ShingleKind = Literal["word", "char"]
 Scope = Literal["within", "across", "all"]
 KeepPolicy = Literal["first", "longest", "newest"]
@@ -37,19 +39,19 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.shingle not in SHINGLE_KINDS:
-            raise ValueError(f"shingle must be one of {', '.join(SHINGLE_KINDS)}")
+            raise SettingsError(f"shingle must be one of {', '.join(SHINGLE_KINDS)}")
         if not 1 <= self.ngram <= 32:
-            raise ValueError("ngram must be between 1 and 32")
+            raise SettingsError("ngram must be between 1 and 32")
         if not 16 <= self.num_perm <= 1024:
-            raise ValueError("num_perm must be between 16 and 1024")
+            raise SettingsError("num_perm must be between 16 and 1024")
         for name in ("threshold", "containment"):
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
-                raise ValueError(f"{name} must be in (0, 1], got {value}")
+                raise SettingsError(f"{name} must be in (0, 1], got {value}")
         if self.min_words < 1:
-            raise ValueError("min_words must be at least 1")
+            raise SettingsError("min_words must be at least 1")
         if self.max_bucket < 2:
-            raise ValueError("max_bucket must be at least 2")
+            raise SettingsError("max_bucket must be at least 2")
 
     def signature_key(self) -> dict[str, Any]:
         """The fields that must match for two signatures to be comparable."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dedup.across import ARTICLE, Items, candidate_pairs, containment_pairs, find_across
-from dedup.scan import fingerprint
+from dedup.detect.across import ARTICLE, Items, candidate_pairs, containment_pairs, find_across
+from dedup.pipeline.scan import fingerprint
 from dedup.settings import Settings
 
 

@@ -5,20 +5,21 @@ from __future__ import annotations
 import pytest
 from conftest import FIXTURES, shared_path
 
-from dedup.clean import canonicalize
+from dedup.clean.engine import canonicalize
+from dedup.clean.keep import Pair, Record, parse_date, survivors
 from dedup.document import analyze
-from dedup.joins import fix_joins, join_points
-from dedup.keep import Pair, Record, parse_date, survivors
-from dedup.reader import Article, read_path
+from dedup.io.reader import Article, read_path
+from dedup.options import CleanOptions
 from dedup.settings import Settings
-from dedup.shingle import Shingler
+from dedup.sketch.shingle import Shingler
+from dedup.text.joins import fix_joins, join_points
 
 SETTINGS = Settings()
 
 
 def clean_text(text: str, keep: str = "first", fix: bool = True, markdown: bool = False) -> str:
     doc = analyze(Article("t", text, "t", markdown=markdown), SETTINGS, Shingler())
-    return canonicalize(doc, SETTINGS, keep=keep, fix_joins=fix).text
+    return canonicalize(doc, SETTINGS, CleanOptions(keep=keep, fix_joins=fix)).text
 
 
 def paragraphs(text: str) -> list[str]:
@@ -261,7 +262,7 @@ def test_keep_longest_cleans_the_moved_copy_and_reports_where_the_cut_was() -> N
     longest = f"{P0} Officials said {title} {title} was the headline in every paper."
     text = "\n".join([P0, P1, longest])
     doc = analyze(Article("t", text, "t"), SETTINGS, Shingler())
-    canonical = canonicalize(doc, SETTINGS, keep="longest")
+    canonical = canonicalize(doc, SETTINGS, CleanOptions(keep="longest"))
     assert paragraphs(canonical.text) == [f"{P0} Officials said {title} was the headline in every paper.", P1]
     spans = [e for e in canonical.edits if e.kind == "span"]
     assert [text[e.start:e.end] for e in spans] == [f" {title}"]

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from dedup.document import analyze, analyze_many, article_shingles, contained, overlap
-from dedup.reader import Article
+from dedup.io.reader import Article
 from dedup.settings import Settings
-from dedup.shingle import Shingler
+from dedup.sketch.shingle import Shingler
 
 ARTICLES = [
     Article("a", "First paragraph with quite a few words in it for shingles.\n\n"

@@ -16,9 +16,9 @@ from test_index import FLOOD, synthetic_article
 from dedup import MinHashIndex
 from dedup.cli import main
 from dedup.index import DamagedIndexError, IndexStoreError, NotAnIndexError
-from dedup.minhash import signatures, to_datasketch
-from dedup.reader import Article
-from dedup.shingle import Shingler
+from dedup.io.reader import Article
+from dedup.sketch.minhash import signatures, to_datasketch
+from dedup.sketch.shingle import Shingler
 
 TRIALS = 240
 

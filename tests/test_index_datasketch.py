@@ -12,12 +12,11 @@ from test_index import FLOOD, UNRELATED, synthetic_article
 
 from dedup import MinHashIndex
 from dedup.index import DuplicateKeyError, IncompatibleSettingsError, Match
-from dedup.minhash import signatures, to_datasketch
-from dedup.shingle import Shingler
+from dedup.sketch.minhash import signatures, to_datasketch
+from dedup.sketch.shingle import Shingler
 
 datasketch = pytest.importorskip("datasketch")
-location = test_index.location  # fixtures: an index on SQLite and on Redis
-redis_url = test_index.redis_url
+location = test_index.location  # a fixture: an index on SQLite and on Redis
 
 WORDS = ["river", "flood", "shelter", "council", "rain", "family", "school", "volunteer",
          "blanket", "meal", "morning", "forecast", "weather", "region", "west", "district",

@@ -20,7 +20,7 @@ import pytest
 from test_index import SYLLABLES, synthetic_article
 
 from dedup import MinHashIndex
-from dedup.reader import Article
+from dedup.io.reader import Article
 
 pytestmark = pytest.mark.redis
 redis = pytest.importorskip("redis")
@@ -97,8 +97,8 @@ def text_of(key: str) -> str:
 ADDER = f"""
 import random, sys
 from dedup import MinHashIndex
-from dedup.reader import Article
-from dedup.reader import Article
+from dedup.io.reader import Article
+from dedup.io.reader import Article
 SYLLABLES = {SYLLABLES!r}
 {inspect.getsource(synthetic_article)}
 {inspect.getsource(text_of)}

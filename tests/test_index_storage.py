@@ -20,7 +20,7 @@ from test_index import FLOOD, UNRELATED, articles, corpus, synthetic_article
 from dedup import MinHashIndex
 from dedup.index import postings
 from dedup.index.model import COMPOSED, Stored, analyze_one
-from dedup.reader import Article
+from dedup.io.reader import Article
 
 
 def chunk_records(path: Path) -> set[tuple[int, int, int]]:
@@ -203,7 +203,7 @@ def test_processes_creating_one_index_at_once_share_it(tmp_path: Path) -> None:
 V1_WRITER = """
 import json, sys
 from dedup import MinHashIndex
-from dedup.reader import Article, iter_inputs
+from dedup.io.reader import Article, iter_inputs
 path, folder, probes = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 with MinHashIndex(path) as index:
     index.add_articles(a for a in iter_inputs([folder]) if isinstance(a, Article))

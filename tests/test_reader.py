@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from dedup import reader
-from dedup.reader import (
+from dedup.io import reader
+from dedup.io.reader import (
     Article,
     InputError,
     ReadOptions,

@@ -6,8 +6,8 @@ import pickle
 
 import numpy as np
 
-from dedup.reader import Article
-from dedup.scan import analyze_chunk, scan
+from dedup.io.reader import Article
+from dedup.pipeline.scan import analyze_chunk, scan
 from dedup.settings import Settings
 
 BODY = ("The council voted on Tuesday to approve the new budget for schools, roads and parks "

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import FIXTURES, ROOT, jaccard_by_hand, shared_path, words
 
-from dedup.cli import main
+from dedup.cli.main import main
 from dedup.settings import Settings
 
 INTRO = str(FIXTURES / "repeated-intro.txt")
@@ -128,7 +128,7 @@ def test_exit_2_on_a_usage_error() -> None:
 def test_help_lists_exit_codes() -> None:
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
-    assert "Exit codes" in result.stdout and "2 usage or input errors" in result.stdout
+    assert "Exit codes" in result.stdout and "3 internal error" in result.stdout
 
 
 # --- bad inputs: one line each, no traceback, exit 2, the rest scanned -------------------------

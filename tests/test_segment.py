@@ -9,7 +9,7 @@ import re
 import pytest
 from conftest import FIXTURES, shared_path
 
-from dedup.segment import Paragraph, detect_layout, segment, split_lines
+from dedup.text.segment import Paragraph, detect_layout, segment, split_lines
 
 
 def texts(text: str, paragraphs: list[Paragraph]) -> list[str]:

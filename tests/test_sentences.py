@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dedup.sentences import sentence_spans
+from dedup.text.sentences import sentence_spans
 
 
 def sentences(text: str) -> list[str]:
@@ -61,7 +61,7 @@ try:
 except LookupError:
     has_model = False
 
-from dedup.sentences import sentence_spans
+from dedup.text.sentences import sentence_spans
 text = "Mr. Smith went to the U.S. on Monday. He returned a week later."
 print(json.dumps({"has_model": has_model,
                   "sentences": [text[s:e] for s, e in sentence_spans(text)]}))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dedup.normalize import normalize, normalize_many
-from dedup.shingle import Shingler, shared_shingler, split
+from dedup.sketch.shingle import Shingler, shared_shingler, split
+from dedup.text.normalize import normalize, normalize_many
 
 TEXTS = [
     "After heavy rain flooded three districts overnight, the city council opened shelters.",

@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 from datasketch import LeanMinHash, MinHash
 
-from dedup.minhash import band_keys, bands_for_recall, candidate_probability, sha1_hashes, signature, signatures, to_datasketch
-from dedup.shingle import Shingler, shingle_strings
+from dedup.sketch.minhash import (
+    band_keys,
+    bands_for_recall,
+    candidate_probability,
+    sha1_hashes,
+    signature,
+    signatures,
+    to_datasketch,
+)
+from dedup.sketch.shingle import Shingler, shingle_strings
 
 TEXT = ("After heavy rain flooded three districts overnight, the city council has opened "
         "four shelters for families forced from their homes by the rising water.")
@@ -72,7 +80,7 @@ def test_banding_finds_pairs_at_the_threshold() -> None:
 
 
 def test_flat_signatures_allow_repeats_and_large_sets() -> None:
-    from dedup.minhash import signatures_flat
+    from dedup.sketch.minhash import signatures_flat
 
     rng = np.random.default_rng(3)
     big = np.unique(rng.integers(0, 2**32, 20_000, dtype=np.uint64).astype(np.uint32))

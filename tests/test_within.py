@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, jaccard_by_hand, shared_path
 
-from dedup.api import scan_paths
-from dedup.findings import Finding
-from dedup.scan import ScanResult
+from dedup.detect.findings import Finding
+from dedup.pipeline.scan import ScanResult, scan_paths
 
 
 def within(result: ScanResult) -> list[Finding]:

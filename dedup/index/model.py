@@ -14,10 +14,11 @@ from typing import Any, Literal
 import numpy as np
 
 from ..document import Doc, analyze_many, article_shingles, overlap
-from ..minhash import band_keys, signatures
-from ..reader import Article
+from ..errors import DedupError
+from ..io.reader import Article
 from ..settings import Settings
-from ..shingle import Shingler
+from ..sketch.minhash import band_keys, signatures
+from ..sketch.shingle import Shingler
 
 FORMAT = "dedup-minhash-index"
 # 1: a row per band and entry.  2: packed chunks (see postings.py), MinHash entries.
@@ -27,7 +28,7 @@ EntryKind = Literal["article", "paragraph"]
 Reason = Literal["duplicate", "contained", "similar"]
 
 
-class IndexStoreError(Exception):
+class IndexStoreError(DedupError):
     """Base of every index error; the message starts with the index's location."""
 
 

@@ -49,18 +49,21 @@ def record(bits: int) -> np.dtype:
 
 def key32(keys: np.ndarray) -> np.ndarray:
     """The top 32 bits of 64-bit band keys."""
-    return (np.ascontiguousarray(keys, dtype=np.uint64) >> np.uint64(32)).astype(np.uint32)
+    top: np.ndarray = (np.ascontiguousarray(keys, dtype=np.uint64) >> np.uint64(32)).astype(np.uint32)
+    return top
 
 
 def _slots(keys32: np.ndarray, bits: int) -> np.ndarray:
     mask = _SLOT ^ ((1 << (MAX_BITS - bits)) - 1)
-    return (keys32.astype(np.int64) >> 16) & mask
+    slots: np.ndarray = (keys32.astype(np.int64) >> 16) & mask
+    return slots
 
 
 def chunk_ids(keys32: np.ndarray, bits: int) -> np.ndarray:
     """The chunk of each key of an ``(n, bands)`` matrix."""
     band = np.arange(keys32.shape[1], dtype=np.int64)[None, :] << 16
-    return band | _slots(keys32, bits)
+    ids: np.ndarray = band | _slots(keys32, bits)
+    return ids
 
 
 def band_range(band: int) -> tuple[int, int]:
@@ -69,9 +72,9 @@ def band_range(band: int) -> tuple[int, int]:
 
 
 def _rems(keys32: np.ndarray, bits: int) -> np.ndarray:
-    if bits >= MAX_BITS:
-        return (keys32 & np.uint32(0xFFFF)).astype(np.uint16)
-    return (keys32 & np.uint32((1 << (32 - bits)) - 1)).astype(np.uint32)
+    rems: np.ndarray = (keys32 & np.uint32(0xFFFF)).astype(np.uint16) if bits >= MAX_BITS else \
+        (keys32 & np.uint32((1 << (32 - bits)) - 1)).astype(np.uint32)
+    return rems
 
 
 def decode(data: object, bits: int) -> np.ndarray:

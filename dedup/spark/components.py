@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..unionfind import UnionFind
+from ..detect.unionfind import UnionFind
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -1,11 +1,11 @@
 """The Spark engine: the scan pipeline as Spark stages, with the local engine's answers.
 
 1. Articles are analysed in ``mapPartitions`` tasks by the library's own code
-   (:func:`dedup.scan.analyze_chunk`, :func:`dedup.within.find_within`, the cleaner).
+   (:func:`dedup.pipeline.scan.analyze_chunk`, :func:`dedup.detect.within.find_within`, the cleaner).
 2. Items (whole articles, long paragraphs) with identical shingle sets are grouped;
    the others' band keys are exploded to ``(band, key, item)`` rows and each bucket
    pairs its first ``max_bucket`` members with the rest, as
-   :func:`dedup.across.candidate_pairs` does.
+   :func:`dedup.detect.across.candidate_pairs` does.
 3. Every candidate is verified exactly (:func:`dedup.document.overlap`).
 4. Near-duplicate articles are clustered (:mod:`dedup.spark.components`); paragraphs
    shared by articles of different clusters are reported at their earliest copy.
@@ -16,13 +16,13 @@ paragraph's index, which is the order the local engine numbers them in.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from ..findings import Finding
-from ..settings import KEEP_POLICIES, SCOPES, Settings
+from ..detect.findings import Finding
+from ..errors import UsageError
+from ..settings import KEEP_POLICIES, SCOPES, KeepPolicy, Settings
 from . import tasks
 from .components import COLLECT_LIMIT, components
 
@@ -46,7 +46,7 @@ CLUSTER_SCHEMA = ("ordinal long, id string, cluster long, dropped boolean, dupli
 ERROR_SCHEMA = "ordinal long, id string, message string"
 
 
-class SparkEngineError(Exception):
+class SparkEngineError(UsageError):
     """A DataFrame or option the Spark engine cannot use; the message says which."""
 
 
@@ -115,18 +115,16 @@ def with_ordinal(df: DataFrame, name: str = "ordinal") -> DataFrame:
 
 def clean_text(doc: Any, findings: list[Finding], settings: Settings, keep: str,
                fix_joins: bool) -> str:
-    """The cleaned text of one analysed article, by :func:`dedup.clean.canonicalize`."""
-    from ..clean import canonicalize
+    """The cleaned text of one analysed article, by :func:`dedup.clean.engine.canonicalize`."""
+    from ..clean.engine import canonicalize
+    from ..options import CleanOptions
 
-    options: dict[str, Any] = {"settings": settings, "keep": keep, "fix_joins": fix_joins}
-    if "findings" in inspect.signature(canonicalize).parameters:
-        options["findings"] = findings
-    return str(canonicalize(doc, **options).text)
+    return str(canonicalize(doc, settings, CleanOptions(keep=cast(KeepPolicy, keep), fix_joins=fix_joins)).text)
 
 
 def cleaner_available() -> bool:
     try:
-        from ..clean import canonicalize  # noqa: F401
+        from ..clean.engine import canonicalize  # noqa: F401
     except ImportError:
         return False
     return True
@@ -139,7 +137,7 @@ def deduplicate(df: DataFrame, settings: Settings | None = None, *, id_col: str 
                 collect_limit: int = COLLECT_LIMIT) -> SparkResult:
     """Near-duplicates within and across the articles of a DataFrame, and their canonical versions.
 
-    The answers are the local engine's (:func:`dedup.scan.scan`) for the same
+    The answers are the local engine's (:func:`dedup.pipeline.scan.scan`) for the same
     articles in the same order: the same findings, the same canonical texts.
 
     Args:
@@ -175,7 +173,7 @@ def deduplicate(df: DataFrame, settings: Settings | None = None, *, id_col: str 
             raise SparkEngineError(f"no column {column!r} in the DataFrame "
                                    f"(columns: {', '.join(df.columns)})")
     if canonical and scope != "across" and not cleaner_available():
-        raise SparkEngineError("canonical articles need dedup.clean, which is not installed")
+        raise SparkEngineError("canonical articles need dedup.clean.engine, which is not installed")
     spark = df.sparkSession
     if ordinal_col is None:
         df = with_ordinal(df)
@@ -273,13 +271,13 @@ def _per_group(pairs: DataFrame, columns: list[str], choose: Any) -> DataFrame:
 
 def candidate_pairs(items: DataFrame, max_bucket: int,
                     containment: float | None = None) -> DataFrame:
-    """Candidate pairs ``(x, y)``, ``x < y``, by the rule of :func:`dedup.across.candidate_pairs`.
+    """Candidate pairs ``(x, y)``, ``x < y``, by the rule of :func:`dedup.detect.across.candidate_pairs`.
 
     Items with identical shingle sets pair with their first copy only, and only first
     copies enter LSH; a band bucket pairs each of its first ``max_bucket`` members
     (in item order) with every later member. With ``containment``, pairs where the
     smaller set may be contained in the larger are added by prefix filtering
-    (:func:`dedup.across.containment_pairs`). Aggregations and joins only, no Python.
+    (:func:`dedup.detect.across.containment_pairs`). Aggregations and joins only, no Python.
     """
     from pyspark.sql import functions as F
 
@@ -312,7 +310,7 @@ def containment_pairs(reps: DataFrame, share: float, max_bucket: int) -> DataFra
     A set's prefix is its ``|x| - ceil(share * |x|) + 1`` rarest shingles (rarest
     among ``reps``, ties by value); a pair qualifies when a prefix shingle of the
     smaller set is in the larger. Shingles held by more than ``4 * max_bucket`` sets
-    are left out, as in :func:`dedup.across.containment_pairs`.
+    are left out, as in :func:`dedup.detect.across.containment_pairs`.
     """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -372,7 +370,7 @@ def _cleaned_clusters(tagged: Any, articles: DataFrame, texts: DataFrame | None,
                       settings: Settings, keep: str, collect_limit: int) -> DataFrame:
     """Clusters of near-duplicate articles as the local cleaner finds them: comparing
     the canonical texts (their lengths for ``keep="longest"``), without containment
-    candidates (:func:`dedup.clean_files.across_drops`)."""
+    candidates (:func:`dedup.pipeline.clean.across_drops`)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -396,11 +394,11 @@ def _cleaned_clusters(tagged: Any, articles: DataFrame, texts: DataFrame | None,
 
 def _with_identical(items: DataFrame, verified: DataFrame) -> DataFrame:
     """Verified pairs extended to every copy of an identical article, as
-    :func:`dedup.clean_files._with_identical` does: LSH sees one copy, the keep
+    :func:`dedup.pipeline.clean._with_identical` does: LSH sees one copy, the keep
     policy must see them all (the first ``MAX_COPIES`` of each)."""
     from pyspark.sql import functions as F
 
-    from ..clean_files import MAX_COPIES
+    from ..pipeline.clean import MAX_COPIES
 
     live = items.filter(F.col("size") > 0)
     groups = live.groupBy("digest").agg(

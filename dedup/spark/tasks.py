@@ -13,13 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from ..document import Doc, overlap
-from ..findings import Finding, Ref
-from ..reader import Article
-from ..scan import analyze_chunk
+from ..clean.findings import within_findings
+from ..detect.findings import Finding, Ref
+from ..detect.unionfind import UnionFind
+from ..document import Article, Doc, overlap
+from ..parallel import batched
+from ..pipeline.scan import analyze_chunk
 from ..settings import Settings
-from ..unionfind import UnionFind
-from ..within import find_within
 
 CHUNK = 256
 # A paragraph item is ``ordinal << PARAGRAPH_BITS | paragraph``; an article item is its ordinal.
@@ -67,21 +67,13 @@ def finding_row(section: int, ordinal: int, seq: int, f: Finding) -> tuple[Any, 
 
 
 def finding_from_row(row: Any) -> Finding:
-    """The :class:`~dedup.findings.Finding` a findings row holds (exact values)."""
+    """The :class:`~dedup.detect.findings.Finding` a findings row holds (exact values)."""
+    import json
+
     return Finding(row["kind"], row["scope"], _ref(row["a"]), _ref(row["b"]), row["jaccard"],
                    row["containment"], row["reason"], row["remove"],
-                   tuple(_ref(r) for r in row["covered_by"] or ()))
-
-
-def _chunks(rows: Iterable[ArticleRow], size: int) -> Iterator[list[ArticleRow]]:
-    batch: list[ArticleRow] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+                   tuple(_ref(r) for r in row["covered_by"] or ()),
+                   rule=str(json.loads(row["json"]).get("rule", "")) if row["json"] else "")
 
 
 def analyze_partition(rows: Iterable[ArticleRow], settings: Settings, scope: str,
@@ -96,7 +88,7 @@ def analyze_partition(rows: Iterable[ArticleRow], settings: Settings, scope: str
     """
     within = scope in ("within", "all")
     across = scope in ("across", "all")
-    for chunk in _chunks(rows, CHUNK):
+    for chunk in batched(rows, CHUNK):
         articles = [Article(id=aid, text=text, source="spark", date=date)
                     for _, aid, text, date in chunk]
         # The local engine's own chunk analysis; within-article findings are found per
@@ -108,7 +100,7 @@ def analyze_partition(rows: Iterable[ArticleRow], settings: Settings, scope: str
         cleaned: list[ArticleRow] = []
         for (ordinal, aid, text, date), doc in zip(chunk, docs):
             yield ("A", ordinal, aid, len(doc.paragraphs), len(text), date)
-            findings = find_within(doc, settings) if within else []
+            findings = within_findings(doc, settings) if within else []
             for seq, finding in enumerate(findings):
                 yield ("W", finding_row(WITHIN, ordinal, seq, finding))
             if canonicalize is not None:
@@ -152,7 +144,7 @@ def verify_partition(rows: Iterable[Any], threshold: float,
 
 
 def connect_articles(group: Any, threshold: float) -> Iterator[tuple[Any, ...]]:
-    """Article findings of one cluster, as :func:`dedup.across.find_across` chooses them:
+    """Article findings of one cluster, as :func:`dedup.detect.across.find_across` chooses them:
     each later article's earliest partner, plus the pairs still needed (in order of
     the later, then the earlier article) for the findings to connect the cluster."""
     pairs = sorted(group["pairs"], key=lambda p: (p["y"], p["x"]))
@@ -172,13 +164,13 @@ def connect_articles(group: Any, threshold: float) -> Iterator[tuple[Any, ...]]:
         reason = "duplicate" if p["jaccard"] >= threshold else "contained"
         remove = "b" if reason == "duplicate" or p["size_y"] <= p["size_x"] else "a"
         finding = Finding("article", "across", Ref(p["id_x"]), Ref(p["id_y"]), p["jaccard"],
-                          p["containment"], reason, remove)  # type: ignore[arg-type]
+                          p["containment"], reason, remove, rule="DUP401")  # type: ignore[arg-type]
         yield finding_row(ACROSS_ARTICLE, p["y"], p["x"], finding)
 
 
 def connect_paragraphs(group: Any, threshold: float) -> Iterator[tuple[Any, ...]]:
     """Paragraph findings of one group of shared paragraphs, as
-    :func:`dedup.across.find_across` chooses them: each later paragraph's earliest
+    :func:`dedup.detect.across.find_across` chooses them: each later paragraph's earliest
     copy, plus the pairs still needed for the findings to connect the group."""
     pairs = sorted(group["pairs"], key=lambda p: (p["y"], p["x"]))
     earliest: dict[int, Any] = {}
@@ -197,7 +189,7 @@ def connect_paragraphs(group: Any, threshold: float) -> Iterator[tuple[Any, ...]
         reason = "duplicate" if p["jaccard"] >= threshold else "contained"
         finding = Finding("paragraph", "across", Ref(p["id_x"], split_item(x)[1]),
                           Ref(p["id_y"], split_item(y)[1]), p["jaccard"], p["containment"],
-                          reason, None)  # type: ignore[arg-type]
+                          reason, None, rule="DUP402")  # type: ignore[arg-type]
         yield finding_row(ACROSS_PARAGRAPH, y, x, finding)
 
 
@@ -205,10 +197,10 @@ def component_drops(group: Any, settings: Settings,
                     keep: str) -> Iterator[tuple[int, int, float, float]]:
     """``(dropped, kept, jaccard, containment)`` for one cluster of near-duplicate articles.
 
-    The local policy (:func:`dedup.keep.survivors`) only ever links articles of one
+    The local policy (:func:`dedup.clean.keep.survivors`) only ever links articles of one
     cluster, so running it cluster by cluster gives its corpus-wide answer.
     """
-    from ..keep import Pair, Record, survivors
+    from ..clean.keep import Pair, Record, survivors
 
     members = sorted(group["records"], key=lambda r: r["ordinal"])
     position = {r["ordinal"]: k for k, r in enumerate(members)}

@@ -1,0 +1,201 @@
+"""Runs of words repeated inside paragraphs: doubled in place, or pasted into two.
+
+Pure: paragraph texts in, the runs to cut out (offsets into each paragraph's text);
+the canonicaliser turns them into edits. Words are compared case-folded, since a
+doubled or pasted copy repeats the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Words:
+    """A paragraph's text, its words with their offsets, and their case-folded keys."""
+
+    text: str
+    tokens: list[re.Match[str]]
+    keys: list[str]
+
+    @classmethod
+    def of(cls, text: str) -> Words:
+        tokens = list(_TOKEN.finditer(text))
+        return cls(text, tokens, [t.group().casefold() for t in tokens])
+
+    def shouting(self) -> bool:
+        """Whether most words are in capitals (wire copy): then a capital marks nothing."""
+        upper = sum(1 for t in self.tokens if t.group().isupper() and len(t.group()) > 1)
+        return 2 * upper > len(self.tokens)
+
+    def gap(self, word: int) -> str:
+        """The text between word ``word - 1`` and word ``word``."""
+        return self.text[self.tokens[word - 1].end():self.tokens[word].start()]
+
+    def between(self, first: int, last: int) -> str:
+        """The text from word ``first`` to the end of word ``last``."""
+        return self.text[self.tokens[first].start():self.tokens[last].end()]
+
+
+@dataclass(frozen=True)
+class Run:
+    """A copy to cut, ``cut_from:cut_to`` in paragraph ``paragraph``'s text, and the
+    kept copy it repeats."""
+
+    paragraph: int
+    cut_from: int
+    cut_to: int
+    kept_paragraph: int
+    kept: str
+    rule: str = ""
+
+
+def doubled_runs(paragraph: int, words: Words, min_words: int, min_refrain: int,
+                 rules: Collection[str] = ("DUP301", "DUP302", "DUP303")) -> list[Run]:
+    """Text doubled in place ("The best TV deals of 2019 The best TV deals of 2019": a
+    link's title glued to its alt text): copies of at least twice ``min_words`` words;
+    of ``min_words`` or more when the second copy starts with a capital straight
+    after the first, with no punctuation between (a title twice, not "... what the
+    purpose of the dossier was. The purpose of the dossier was ..."); or a phrase of
+    ``min_refrain`` or more words repeated three or more times over twice
+    ``min_words`` words ("Created with Sketch." after every icon). A short phrase
+    said twice may be emphasis or a refrain and stays.
+
+    These are rules DUP301 (doubled text), DUP302 (a refrain) and DUP303 (a title
+    twice); only those in ``rules`` are applied."""
+    runs = []
+    for start, period, copies in tandem_repeats(words.keys, min_refrain):
+        first_copy = start + period
+        if period >= 2 * min_words:
+            code = "DUP301"
+        elif copies >= 3 and period * (copies - 1) >= 2 * min_words:
+            code = "DUP302"
+        elif period >= min_words and _title_twice(words, first_copy):
+            code = "DUP303"
+        else:
+            continue
+        if code not in rules:
+            continue
+        # From the end of the first copy to the end of the last: the punctuation after
+        # the last copy stays, and so does the space before what follows.
+        runs.append(Run(paragraph, words.tokens[first_copy - 1].end(),
+                        words.tokens[start + period * copies - 1].end(),
+                        paragraph, words.between(start, first_copy - 1), code))
+    return runs
+
+
+def _title_twice(words: Words, second: int) -> bool:
+    """Whether the copy starting at word ``second`` is glued to the one before it:
+    only spaces between, and a capital to start."""
+    return not words.gap(second).strip() and words.tokens[second].group()[0].isupper()
+
+
+def pasted_runs(paragraphs: dict[int, Words], min_words: int) -> list[Run]:
+    """Runs of words pasted into the middle of two paragraphs, or twice into one: a
+    hover card's headlines injected after a linked name ("Rep. Ilhan Omar Ilhan Omar
+    Hillicon Valley: Progressives oppose ... | Senators call for ... MORE"). The
+    later copy goes when, in both places, the run is at least twice ``min_words``
+    words, its paragraph has ``min_words`` more, and the run is glued, with no
+    punctuation between, to the word before it and to a capitalised word after it.
+    A sentence or clause quoted twice starts or ends at punctuation or in lower
+    case, or is nearly all of a pull quote, and stays.
+
+    ``paragraphs`` are searched in the order given; earlier ones hold the kept copies.
+    """
+    size = 2 * min_words
+    first_seen: dict[tuple[str, ...], tuple[int, int]] = {}
+    runs = []
+    for i, words in paragraphs.items():
+        keys, at = words.keys, 0
+        while at + size <= len(keys):
+            j, start = first_seen.setdefault(tuple(keys[at:at + size]), (i, at))
+            kept = paragraphs[j]
+            length = _common_length(kept.keys, start, keys, at, limit=at if j == i else len(kept.keys))
+            cut_from = _cut_start(kept, start, words, at, length, min_words) \
+                if length >= size and _mid_sentence(kept, start, length, min_words) else None
+            if cut_from is not None:
+                runs.append(Run(i, cut_from, words.tokens[at + length - 1].end(),
+                                j, kept.between(start, start + length - 1), "DUP304"))
+                at += length
+                continue
+            at += 1
+    return runs
+
+
+def _common_length(kept: list[str], start: int, copy: list[str], at: int, limit: int) -> int:
+    """How many words from ``copy[at]`` on repeat ``kept[start:limit]``; 0 unless the
+    run cannot start earlier (it is then part of a longer one, tried already)."""
+    if at and start and copy[at - 1] == kept[start - 1]:
+        return 0
+    length = 0
+    while at + length < len(copy) and start + length < limit and copy[at + length] == kept[start + length]:
+        length += 1
+    return length
+
+
+def _cut_start(kept: Words, start: int, copy: Words, at: int, length: int, min_words: int) -> int | None:
+    """Where the cut of the copy at word ``at`` begins, or ``None`` when that copy is
+    not glued into a sentence. The cut begins after the word before the copy, or
+    earlier when the run starts with a word glued to the words before both copies
+    ("Ilhan OmarHillicon Valley" and "follow suit Hillicon Valley": "Hillicon" goes
+    too, and must itself run on from the word before it)."""
+    before_kept, before_copy = kept.tokens[start - 1].group(), copy.tokens[at - 1].group()
+    tail = os.path.commonprefix([before_kept[::-1], before_copy[::-1]])[::-1]
+    if not tail[:1].isupper() or not all(_camel_joint(word, tail) for word in (before_kept, before_copy)):
+        tail = ""
+    if tail == before_copy:
+        return copy.tokens[at - 2].end() if _mid_sentence(copy, at - 1, length + 1, min_words) else None
+    if not _mid_sentence(copy, at, length, min_words):
+        return None
+    return copy.tokens[at - 1].end() - len(tail)
+
+
+def _camel_joint(word: str, tail: str) -> bool:
+    """Whether ``tail`` is all of ``word`` or glued to a lower-case letter in it."""
+    return word == tail or word[-len(tail) - 1].islower()
+
+
+def _mid_sentence(words: Words, start: int, length: int, min_words: int) -> bool:
+    """Whether words ``start:start+length`` leave ``min_words`` others in the
+    paragraph, start with a capital and run on, with nothing but spaces, from the word
+    before them into a capitalised word after them (the next headline)."""
+    tokens, end = words.tokens, start + length
+    if start == 0 or end >= len(tokens) or len(tokens) - length < min_words or words.shouting():
+        return False
+    return not words.gap(start).strip() and not words.gap(end).strip() \
+        and tokens[start].group()[0].isupper() and tokens[end].group()[0].isupper()
+
+
+def tandem_repeats(keys: list[str], min_period: int) -> list[tuple[int, int, int]]:
+    """Non-overlapping ``(start, period, copies)``: ``keys[start:start+period]`` repeated
+    ``copies`` times back to back, for periods of at least ``min_period`` tokens."""
+    found: list[tuple[int, int, int]] = []
+    positions: dict[tuple[str, ...], list[int]] = {}
+    for at in range(len(keys) - min_period + 1):
+        positions.setdefault(tuple(keys[at:at + min_period]), []).append(at)
+    position = 0
+    while position < len(keys):
+        gram = tuple(keys[position:position + min_period])
+        best: tuple[int, int, int] | None = None
+        for later in positions.get(gram, ()):
+            period = later - position
+            if period < min_period or position + 2 * period > len(keys):
+                continue
+            if keys[position:position + period] == keys[later:later + period]:
+                copies = 2
+                while keys[position:position + period] == keys[position + copies * period:
+                                                                position + (copies + 1) * period]:
+                    copies += 1
+                best = (position, period, copies)
+                break
+        if best is None:
+            position += 1
+            continue
+        found.append(best)
+        position = best[0] + best[1] * best[2]
+    return found

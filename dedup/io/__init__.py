@@ -1,0 +1,1 @@
+"""Reading articles (files, folders, JSON lines, stdin) and writing them back atomically."""

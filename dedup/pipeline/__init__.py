@@ -1,0 +1,1 @@
+"""Orchestration without a terminal: scan and clean over many inputs, in parallel."""

@@ -1,0 +1,253 @@
+"""Cleaning a corpus: canonical articles, across-article drops, and the new file contents.
+
+Nothing here writes: :func:`clean_inputs` returns, for each input file, its old and
+new bytes and what happened to each article; the command line decides whether to
+write, diff or check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from ..clean.engine import Canonical, canonicalize
+from ..clean.keep import Pair, Record, survivors
+from ..detect.across import ARTICLE, Items, candidate_pairs, verify
+from ..document import Article, Doc, analyze, article_shingles
+from ..errors import InputError
+from ..io.reader import ReadOptions, iter_inputs
+from ..io.writer import encode_text, jsonl_lines, rewrite_jsonl
+from ..options import CleanOptions
+from ..parallel import batched, ordered_map
+from ..settings import Settings
+from ..sketch.shingle import shared_shingler
+from .scan import fingerprint
+
+CHUNK = 128
+MAX_COPIES = 32  # identical copies paired with each other, beyond which the first few stand in
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A whole article that duplicates an article that is kept."""
+
+    kept: str
+    jaccard: float
+    containment: float
+
+
+@dataclass
+class ArticleOutcome:
+    article: Article
+    paragraphs: int
+    canonical: Canonical
+    dropped: Dropped | None = None
+    duplicate: Dropped | None = None  # a whole file that repeats another (reported, kept)
+
+    @property
+    def changed(self) -> bool:
+        return self.dropped is not None or self.canonical.text != self.article.text
+
+
+@dataclass
+class FileOutcome:
+    """One input: its content before and after (decompressed for .jsonl.gz)."""
+
+    path: str
+    old: bytes
+    new: bytes
+    articles: list[ArticleOutcome] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+
+@dataclass
+class CleanResult:
+    files: list[FileOutcome] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    # The analyses of the cleaned articles, in input order, kept only for an index.
+    docs: list[Doc | None] = field(default_factory=list, repr=False)
+
+    @property
+    def articles(self) -> list[ArticleOutcome]:
+        return [a for f in self.files for a in f.articles]
+
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Cleaned:
+    """What the workers return for one article: its canonical version and, for the
+    comparison across articles, the shingles of the text it keeps."""
+
+    paragraphs: int
+    canonical: Canonical
+    article_set: np.ndarray | None = None
+
+
+def clean_batch(articles: list[Article], settings: Settings, options: CleanOptions,
+                keep_docs: bool = False) -> tuple[list[Cleaned], np.ndarray]:
+    """Analyse and clean each article once; with ``options.across``, also the shingles
+    and band keys of what it keeps. Analyses travel back only with ``keep_docs``."""
+    shingler = shared_shingler(settings.shingle, settings.ngram)
+    out: list[Cleaned] = []
+    for article in articles:
+        doc = analyze(article, settings)
+        canonical = (canonicalize(doc, settings, options.for_path(article.source)) if options.within
+                     else Canonical(article.text, doc=doc))
+        kept = canonical.doc
+        assert kept is not None
+        article_set = article_shingles(kept, shingler) if options.across else None
+        if not keep_docs:
+            canonical = replace(canonical, doc=None)
+        out.append(Cleaned(len(doc.paragraphs), canonical, article_set))
+    sets = [c.article_set for c in out if c.article_set is not None]
+    return out, fingerprint(sets, settings)
+
+
+def clean_all(articles: Sequence[Article], settings: Settings, options: CleanOptions, *,
+              jobs: int = 1, keep_docs: bool = False,
+              progress: Progress | None = None) -> tuple[list[Cleaned], Items]:
+    """Every article cleaned, in order, in ``jobs`` processes; with ``options.across``,
+    the items (shingles and band keys of what each keeps) to compare across them."""
+    cleaned: list[Cleaned] = []
+    items = Items()
+    for part, keys in ordered_map(clean_batch, batched(articles, CHUNK), settings, options,
+                                  keep_docs, jobs=jobs):
+        if options.across:
+            base = len(cleaned)
+            items.extend(list(range(base, base + len(part))), [ARTICLE] * len(part),
+                         [c.article_set for c in part if c.article_set is not None], keys)
+        cleaned.extend(part)
+        if progress:
+            progress(len(part))
+    return cleaned, items
+
+
+def across_drops(items: Items, records: list[Record], ids: Sequence[str], settings: Settings,
+                 keep: str) -> dict[int, Dropped]:
+    """Articles (by position) that duplicate a kept article, under the keep policy."""
+    verified = verify(items, candidate_pairs(items.key_matrix(), items.sets, settings.max_bucket),
+                      settings)
+    pairs = [Pair(x, y, jaccard, containment, len(items.sets[x]), len(items.sets[y]))
+             for x, y, jaccard, containment in _with_identical(items, verified)]
+    return {d.dropped: Dropped(ids[d.kept], d.jaccard, d.containment)
+            for d in survivors(records, pairs, settings, keep)}
+
+
+def index_drops(docs: Sequence[Doc], index: Any, skip: Iterable[int] = ()) -> dict[int, Dropped]:
+    """Articles (by position) that repeat an article already in the corpus ``index``."""
+    from ..index.link import doc_findings
+
+    skipped = set(skip)
+    drops: dict[int, Dropped] = {}
+    for position, doc in enumerate(docs):
+        if position in skipped:
+            continue
+        for finding in doc_findings(index, doc):
+            if finding.kind == "article" and finding.remove == "b":
+                drops[position] = Dropped(finding.a.article, finding.jaccard, finding.containment)
+                break
+    return drops
+
+
+def _with_identical(items: Items, verified: Sequence[Any]) -> list[tuple[int, int, float, float]]:
+    """Verified pairs, extended to every copy of an identical article.
+
+    LSH sees one copy of identical articles; the keep policy must see them all,
+    since the copy it would keep may itself go.
+    """
+    groups: dict[bytes, list[int]] = {}
+    for item, shingles in enumerate(items.sets):
+        if len(shingles):
+            groups.setdefault(shingles.tobytes(), []).append(item)
+    group_of = {item: members[:MAX_COPIES] for members in groups.values() for item in members}
+    out: dict[tuple[int, int], tuple[float, float]] = {}
+    for members in groups.values():
+        for a, b in combinations(members[:MAX_COPIES], 2):
+            out[(a, b)] = (1.0, 1.0)
+    for v in verified:
+        for a in group_of.get(v.x, [v.x]):
+            for b in group_of.get(v.y, [v.y]):
+                if a != b:
+                    out.setdefault((min(a, b), max(a, b)), (v.jaccard, v.containment))
+    return [(x, y, j, c) for (x, y), (j, c) in sorted(out.items())]
+
+
+def clean_inputs(paths: Iterable[str], settings: Settings, read: ReadOptions | None = None,
+                 options: CleanOptions | None = None, *, jobs: int = 1,
+                 progress: Progress | None = None, stdin: bytes | None = None,
+                 index: Any = None, keep_docs: bool = False) -> CleanResult:
+    """Clean every article under ``paths``; return the new content of every input file.
+
+    Each article is analysed once; the analysis of its cleaned text serves the
+    comparison across articles. With an ``index`` (a :class:`dedup.index.MinHashIndex`),
+    an article that repeats one already in the corpus is treated like a duplicate of
+    a kept article. With ``keep_docs`` (or an index), the result carries the analysis
+    of every cleaned article (``docs``), to add them to an index.
+    """
+    import io
+
+    read = read or ReadOptions()
+    options = options or CleanOptions()
+    result = CleanResult()
+    articles: list[Article] = []
+    source = io.BytesIO(stdin) if stdin is not None else None
+    for item in iter_inputs(list(paths), read, stdin=source):
+        if isinstance(item, InputError):
+            result.errors.append(item)
+        else:
+            articles.append(item)
+    keep_docs = keep_docs or index is not None
+    cleaned, items = clean_all(articles, settings, options, jobs=jobs, keep_docs=keep_docs,
+                               progress=progress)
+    result.docs = [c.canonical.doc for c in cleaned] if keep_docs else []
+    # Across articles, compare what each article keeps, not the copies it drops.
+    drops: dict[int, Dropped] = {}
+    if options.across and options.on("DUP401"):
+        records = [Record(i, len(c.canonical.text), a.date)
+                   for i, (a, c) in enumerate(zip(articles, cleaned))]
+        drops = across_drops(items, records, [a.id for a in articles], settings, options.keep)
+    if index is not None and options.on("DUP401"):
+        drops.update(index_drops([d for d in result.docs if d is not None], index, skip=drops))
+    # Records of a JSON lines corpus are dropped; a file is never deleted, only reported.
+    outcomes = [ArticleOutcome(a, c.paragraphs, c.canonical,
+                               dropped=drops.get(i) if a.record is not None else None,
+                               duplicate=drops.get(i) if a.record is None else None)
+                for i, (a, c) in enumerate(zip(articles, cleaned))]
+    by_source: dict[str, list[ArticleOutcome]] = {}
+    for outcome in outcomes:
+        by_source.setdefault(outcome.article.source, []).append(outcome)
+    for path, group in by_source.items():
+        try:
+            result.files.append(_file_outcome(path, group, read, stdin))
+        except OSError as exc:
+            result.errors.append(InputError(path, f"cannot read back: {exc.strerror or exc}"))
+    return result
+
+
+def _file_outcome(path: str, group: list[ArticleOutcome], options: ReadOptions,
+                  stdin: bytes | None) -> FileOutcome:
+    first = group[0].article
+    if first.record is None:  # one article per file (or stdin text)
+        old = encode_text(first.text, first.bom)
+        new = encode_text(group[0].canonical.text, first.bom)
+        return FileOutcome(path, old, new, group)
+    lines = stdin.splitlines(keepends=True) if path == "-" and stdin is not None else jsonl_lines(path)
+    changed: dict[int, dict[str, Any] | None] = {}
+    for outcome in group:
+        article = outcome.article
+        if article.line is None or article.record is None:
+            continue
+        if outcome.dropped is not None:
+            changed[article.line] = None
+        elif outcome.canonical.text != article.text:
+            changed[article.line] = {**article.record, options.text_field: outcome.canonical.text}
+    return FileOutcome(path, b"".join(lines), rewrite_jsonl(lines, changed), group)

@@ -1,0 +1,1 @@
+"""Scan and clean reports: rich, JSON and diffs."""

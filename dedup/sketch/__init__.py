@@ -1,0 +1,1 @@
+"""Pure spans to hashes: shingles and MinHash signatures (bit-identical to datasketch), band keys."""

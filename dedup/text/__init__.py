@@ -1,0 +1,1 @@
+"""Pure text to spans: normalisation, layouts and paragraphs, sentences, lost sentence joins."""
