@@ -401,8 +401,12 @@ def main(argv: list[str] | None = None) -> int:
     corpus = Corpus()
     print(f"{len(corpus.real):,} real articles, {int(corpus.paragraphs.sum()):,} indexed paragraphs",
           file=sys.stderr)
-    sizes = [bench_size(corpus, size, RESULTS, args) for size in sorted(args.sizes)]
+    sizes = []
+    for size in sorted(args.sizes):
+        sizes.append(bench_size(corpus, size, RESULTS, args))
+        print(json.dumps(sizes[-1]), file=sys.stderr, flush=True)  # kept if a later part fails
     sketch = bench_datasketch(corpus, args.datasketch, RESULTS) if args.datasketch else None
+    print(json.dumps(sketch), file=sys.stderr, flush=True)
     redis_row = None if args.no_redis else bench_redis(corpus, args.redis, RESULTS,
                                                        min(args.redis, 20_000))
     table = list(rows_of(sizes, sketch, redis_row))

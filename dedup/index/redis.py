@@ -96,7 +96,10 @@ def redis_params(url: str) -> dict[str, Any]:
     if not db.isdigit():
         raise ValueError(f"{url}: the database must be a number, as in redis://host:6379/0")
     params: dict[str, Any] = {"host": parts.hostname or "localhost", "port": parts.port or 6379,
-                              "db": int(db), "socket_connect_timeout": 5}
+                              "db": int(db), "socket_connect_timeout": 5,
+                              # a batch is one EXEC, which a busy server may take well over
+                              # redis-py's default 5 s to answer
+                              "socket_timeout": 300}
     if parts.username:
         params["username"] = unquote(parts.username)
     if parts.password:
