@@ -268,6 +268,25 @@ def test_paragraph_already_in_the_index_fails(repo: Path,
     assert "in the corpus index" in out and "paragraph 3 of corpus/ferry.txt" in out
 
 
+def test_a_handful_of_files_starts_no_worker_process(repo: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A commit's few articles are analysed and checked against the index in the hook's
+    own process: a pool would cost more to start than the work."""
+    import concurrent.futures
+    import multiprocessing
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the hook started a worker process")
+
+    monkeypatch.setattr(concurrent.futures.ProcessPoolExecutor, "__init__", refuse)
+    monkeypatch.setattr(multiprocessing.Process, "start", refuse)
+    add_fixture(repo, "bbc-blocks.txt", "new/ferry-again.txt")
+    add_fixture(repo, "wrapped-indented.txt", "new/grain.txt")
+    add_fixture(repo, "repeated-intro.txt", "new/flood.txt")
+    git(repo, "add", "new")
+    assert check_main(["new/ferry-again.txt", "new/grain.txt", "new/flood.txt"]) == 1
+
+
 def test_an_edited_corpus_article_is_not_its_own_duplicate(repo: Path) -> None:
     path = repo / "corpus" / "ferry.txt"
     path.write_text(path.read_text(encoding="utf-8") + "\nA late addition to the story.\n",

@@ -5,31 +5,39 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
+from typing import Any
 
 import numpy as np
 
-from ..document import Doc, analyze
+from ..document import Doc
 from ..io.reader import Article
 from ..parallel import batched, ordered_map
 from ..settings import Settings
 from ..sketch.minhash import bands_for_recall, signatures
 from ..sketch.shingle import Shingler
+from .interop import signature_of
 from .model import (
     FORMAT,
+    SCHEMA_VERSION,
+    Batch,
     DamagedIndexError,
+    DuplicateKeyError,
     IncompatibleSettingsError,
     Match,
     MissingIndexError,
     Stats,
+    Stored,
+    analyze_one,
     batch_of,
     describe,
     doc_entries,
     fingerprints,
     prepare,
     settings_json,
+    signature_keys,
     sort_matches,
     verify,
 )
@@ -38,6 +46,8 @@ from .store import Store
 DEFAULT_LOCATION = os.path.join(".dedup", "index.sqlite")
 REDIS_SCHEMES = ("redis://", "rediss://")
 BATCH_ARTICLES = 256
+SESSION_BATCH = 2000  # entries inserted in a session, written together
+_NO_SHINGLES = np.zeros(0, dtype=np.uint32)
 CONTAINED_RATIO = 1.5
 LSH_FLOOR = 0.5
 
@@ -63,6 +73,11 @@ class MinHashIndex:
     the stored shingle sets decide. The settings are stored with the index; opening it
     with other signature settings raises :class:`IncompatibleSettingsError`.
 
+    datasketch's ``MinHashLSH`` surface works too: :meth:`insert` and :meth:`query`
+    take ``datasketch.MinHash`` / ``LeanMinHash`` objects (matched by estimated
+    Jaccard), :meth:`remove`, ``key in index``, :meth:`insertion_session` and
+    :meth:`query_topk` (as ``MinHashLSHForest.query``).
+
     Args:
         location: an SQLite file path (default ``.dedup/index.sqlite``) or a Redis URL
             such as ``redis://localhost:6379/0``.
@@ -72,8 +87,8 @@ class MinHashIndex:
         name: the key prefix of the index in Redis (ignored for SQLite).
         create: create the index when it does not exist (else :class:`MissingIndexError`).
         busy_timeout: seconds to wait for another process's write lock (SQLite).
-        cache_mb: SQLite page cache; a bulk load in one :meth:`transaction` wants it
-            larger than the file.
+        cache_mb: SQLite page cache (a bulk load is written in one ordered pass at
+            the commit and needs no large cache).
 
     Example:
         >>> with MinHashIndex(tmp / "index.sqlite") as index:  # doctest: +SKIP
@@ -95,10 +110,15 @@ class MinHashIndex:
                     raise MissingIndexError(f"{self.location}: no index here")
                 meta = self._store.create(new_meta(settings or Settings()))
             self.settings, self.bands, self.rows = _load_meta(self.location, meta, settings)
+            self._store.num_perm = self.settings.num_perm
+            if int(meta.get("schema_version", SCHEMA_VERSION)) < SCHEMA_VERSION:
+                self._store.upgrade(self._rekey)
         except BaseException:
             self._store.close()
             raise
         self._shingler = Shingler(self.settings.shingle, self.settings.ngram)
+        # MinHashes and texts inserted in an insertion session, not yet written.
+        self._queue: dict[str, Any] | None = None
 
     # -- protocol -------------------------------------------------------------------
 
@@ -110,15 +130,21 @@ class MinHashIndex:
         self.close()
 
     def __len__(self) -> int:
-        """The number of articles."""
+        """The number of articles (MinHash entries count as articles)."""
+        self._drain()
         return self._store.count()[0]
 
     def __contains__(self, key: object) -> bool:
-        """Whether ``key`` is an indexed article or paragraph (``article#N``)."""
-        return isinstance(key, str) and self._store.contains(key)
+        """Whether ``key`` is an indexed article, MinHash entry or paragraph (``article#N``)."""
+        if not isinstance(key, str):
+            return False
+        if self._queue and key in self._queue:
+            return True
+        return self._store.contains(key)
 
     def __iter__(self) -> Iterator[str]:
         """The article keys, in sorted order."""
+        self._drain()
         return self._store.articles()
 
     def __repr__(self) -> str:
@@ -130,17 +156,108 @@ class MinHashIndex:
     # -- writing --------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[MinHashIndex]:
+    def transaction(self, *, buffer_size: int | None = None) -> Iterator[MinHashIndex]:
         """Group adds and removes into one transaction (SQLite): all or nothing, and a
-        much faster bulk load, while other writers wait.
+        bulk load written in one pass, while other writers wait.
+
+        Args:
+            buffer_size: entries whose band keys are kept in memory before they are
+                spilled to a temporary table (SQLite), or sent (Redis).
 
         Example:
-            >>> with MinHashIndex("big.sqlite", cache_mb=2048) as index:  # doctest: +SKIP
+            >>> with MinHashIndex("big.sqlite") as index:  # doctest: +SKIP
             ...     with index.transaction():
             ...         index.add_articles(iter_inputs(["archive/"]), jobs=8)
         """
-        with self._store.transaction():
+        with self._store.transaction(buffer_size):
             yield self
+            self._drain()
+
+    @contextmanager
+    def insertion_session(self, *, buffer_size: int | None = None) -> Iterator[InsertionSession]:
+        """A bulk load, as datasketch's ``MinHashLSH.insertion_session``: inserts and adds
+        are written together, in one transaction (SQLite) or in pipelined batches that
+        each become visible whole (Redis).
+
+        Example:
+            >>> with index.insertion_session() as session:  # doctest: +SKIP
+            ...     for key, minhash in minhashes:
+            ...         session.insert(key, minhash)
+        """
+        with self.transaction(buffer_size=buffer_size):
+            outer = self._queue
+            self._queue = {} if outer is None else outer
+            try:
+                yield InsertionSession(self)
+                self._drain()
+            finally:
+                self._queue = outer
+
+    def insert(self, key: str, minhash: Any, check_duplication: bool = True) -> None:
+        """Insert an entry as datasketch's ``MinHashLSH.insert`` does, from a
+        ``datasketch.MinHash`` / ``LeanMinHash`` (or from text, as :meth:`add`).
+
+        An entry made from a MinHash has no shingles: its matches are estimated from the
+        signatures (``Match.estimated``). It counts as an article of its own.
+
+        Args:
+            key: the entry's key.
+            minhash: a MinHash with this index's ``num_perm`` and seed, or a text.
+            check_duplication: refuse a key already in the index (else replace it).
+
+        Raises:
+            IncompatibleSettingsError: the MinHash has another num_perm, seed or scheme.
+            DuplicateKeyError: ``key`` is in the index (a ``ValueError``).
+
+        Example:
+            >>> m = datasketch.MinHash(num_perm=128, seed=1)  # doctest: +SKIP
+            >>> m.update_batch([b"flood", b"waters", b"rose"])  # doctest: +SKIP
+            >>> index.insert("doc-1", m)  # doctest: +SKIP
+        """
+        if not isinstance(key, str):
+            raise TypeError(f"keys are text, not {type(key).__name__}")
+        item: Any = minhash if isinstance(minhash, str) else \
+            signature_of(minhash, self.settings, self.location)
+        if check_duplication and key in self:
+            raise DuplicateKeyError(f"{self.location}: {key}: the given key already exists")
+        if self._queue is None:
+            self._write([(key, item)])
+            return
+        self._queue.pop(key, None)  # a key given again moves to the end
+        self._queue[key] = item
+        if len(self._queue) >= SESSION_BATCH:
+            self._drain()
+
+    def _drain(self) -> None:
+        """Write what an insertion session has queued."""
+        if self._queue:
+            queued = list(self._queue.items())
+            self._queue.clear()
+            self._write(queued)
+
+    def _write(self, items: Sequence[tuple[str, Any]]) -> None:
+        """Texts and signatures, in order (a key given twice keeps its last value)."""
+        run: list[tuple[str, Any]] = []
+        for key, item in items:
+            if run and isinstance(run[-1][1], str) != isinstance(item, str):
+                self._write_run(run)
+                run = []
+            run.append((key, item))
+        if run:
+            self._write_run(run)
+
+    def _write_run(self, run: list[tuple[str, Any]]) -> None:
+        if isinstance(run[0][1], str):
+            self.add_articles([Article(id=k, text=t, source=k) for k, t in run],
+                              batch_size=len(run))
+            return
+        latest = dict(run)
+        sigs = np.stack(list(latest.values()))
+        batch = Batch(articles=list(latest), owner=list(range(len(latest))),
+                      paragraph=[None] * len(latest), sets=[_NO_SHINGLES] * len(latest),
+                      keys=signature_keys(sigs, self.bands, self.rows),
+                      signatures=list(sigs))
+        self._store.replace(batch, self._rekey)
 
     def add(self, key: str, text: str, *, markdown: bool = False) -> int:
         """Add (or replace) one article and its paragraphs.
@@ -157,6 +274,7 @@ class MinHashIndex:
             >>> index.add("news/flood.txt", text)  # doctest: +SKIP
             4
         """
+        self._drain()
         return self.add_articles([Article(id=key, text=text, source=key, markdown=markdown)])
 
     def add_articles(self, articles: Iterable[Article], *, batch_size: int = BATCH_ARTICLES,
@@ -179,10 +297,11 @@ class MinHashIndex:
             >>> index.add_articles(iter_inputs(["news/"]), jobs=4)  # doctest: +SKIP
             12516
         """
+        self._drain()
         added = 0
         args = (self.settings, self.bands, self.rows)
         for batch in ordered_map(prepare, batched(articles, batch_size), *args, jobs=jobs):
-            self._store.replace(batch, self._keys)
+            self._store.replace(batch, self._rekey)
             added += len(batch)
             if progress is not None:
                 progress(len(batch.articles))
@@ -192,10 +311,11 @@ class MinHashIndex:
                  progress: Callable[[int], None] | None = None) -> int:
         """Add (or replace) articles already analysed with this index's settings (as a scan
         keeps them)."""
+        self._drain()
         added = 0
         for chunk in batched(docs, batch_size):
             batch = batch_of(chunk, self.settings, self._shingler, self.bands, self.rows)
-            self._store.replace(batch, self._keys)
+            self._store.replace(batch, self._rekey)
             added += len(batch)
             if progress is not None:
                 progress(len(chunk))
@@ -211,19 +331,22 @@ class MinHashIndex:
             >>> index.remove("news/flood.txt")  # doctest: +SKIP
             4
         """
-        return self._store.remove([key], self._keys)
+        self._drain()
+        return self._store.remove([key], self._rekey)
 
     # -- reading --------------------------------------------------------------------
 
-    def query(self, text: str, *, markdown: bool = False, exclude: str | None = None,
+    def query(self, text: Any, *, markdown: bool = False, exclude: str | None = None,
               limit: int | None = None) -> list[Match]:
         """Verified matches of an article or a paragraph, most similar first.
 
         The whole text is compared with indexed articles, and each of its eligible
-        paragraphs with indexed paragraphs (``Match.query`` says which one).
+        paragraphs with indexed paragraphs (``Match.query`` says which one). A
+        datasketch ``MinHash`` is compared with every entry, by signature (the matches
+        are estimated), as ``MinHashLSH.query`` would, but with similarities.
 
         Args:
-            text: an article or a single paragraph.
+            text: an article or a single paragraph, or a datasketch MinHash.
             markdown: segment the text as Markdown.
             exclude: an article key whose entries are left out (the text itself).
             limit: keep at most this many matches for each part of the query.
@@ -232,20 +355,67 @@ class MinHashIndex:
             >>> [(m.key, round(m.jaccard, 2)) for m in index.query(text)]  # doctest: +SKIP
             [('news/flood.txt', 1.0), ('news/flood.txt#0', 1.0)]
         """
+        if not isinstance(text, str):
+            signature = signature_of(text, self.settings, self.location)
+            matches = self._query_signature(signature, exclude, keep_all=False)
+            return matches if limit is None else matches[:limit]
         article = Article(id="", text=text, source="<query>", markdown=markdown)
-        return self.query_doc(analyze(article, self.settings, self._shingler),
-                              exclude=exclude, limit=limit)
+        return self._query(*analyze_one(article, self.settings, self._shingler),
+                           exclude=exclude, limit=limit)
+
+    def query_topk(self, text: Any, k: int, *, markdown: bool = False,
+                   exclude: str | None = None) -> list[Match]:
+        """The ``k`` entries most similar to a text or a MinHash, of any kind, most
+        similar first (as datasketch's ``MinHashLSHForest.query``).
+
+        The whole text is one set here. Candidates are the entries sharing an LSH band
+        with it, so an entry far below the banding's threshold (about Jaccard 0.2 with
+        the default 42 bands of 3 rows) is rarely among them and fewer than ``k`` may
+        come back. Text entries are ranked by exact Jaccard, MinHash entries (or all,
+        for a MinHash query) by estimated Jaccard.
+
+        Example:
+            >>> [m.key for m in index.query_topk(text, 3)]  # doctest: +SKIP
+            ['news/flood.txt', 'news/flood-2.txt', 'news/flood.txt#0']
+        """
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        if not isinstance(text, str):
+            signature = signature_of(text, self.settings, self.location)
+            return self._query_signature(signature, exclude, keep_all=True)[:k]
+        article = Article(id="", text=text, source="<query>", markdown=markdown)
+        whole = analyze_one(article, self.settings, self._shingler)[1]
+        if not len(whole):
+            return []
+        self._drain()
+        found = self._store.candidates(self._keys([whole]))[0]
+        return sort_matches(verify(whole, None, found, self.settings, exclude,
+                                   any_kind=True, keep_all=True))[:k]
+
+    def _query_signature(self, signature: np.ndarray, exclude: str | None, *,
+                         keep_all: bool) -> list[Match]:
+        self._drain()
+        keys = signature_keys(signature[None, :], self.bands, self.rows)
+        found = self._store.candidates(keys)[0]
+        return sort_matches(verify(_NO_SHINGLES, None, found, self.settings, exclude,
+                                   query_signature=signature, any_kind=True,
+                                   keep_all=keep_all))
 
     def query_article(self, article: Article, *, exclude: str | None = None,
                       limit: int | None = None) -> list[Match]:
         """Like :meth:`query`, for an article read by :func:`dedup.iter_inputs`."""
-        return self.query_doc(analyze(article, self.settings, self._shingler),
-                              exclude=exclude, limit=limit)
+        return self._query(*analyze_one(article, self.settings, self._shingler),
+                           exclude=exclude, limit=limit)
 
     def query_doc(self, doc: Doc, *, exclude: str | None = None,
                   limit: int | None = None) -> list[Match]:
         """Like :meth:`query`, for an already analysed article."""
-        paragraphs, sets = doc_entries(doc, self.settings, self._shingler)
+        return self._query(doc, None, exclude=exclude, limit=limit)
+
+    def _query(self, doc: Doc, whole: np.ndarray | None, *, exclude: str | None,
+               limit: int | None) -> list[Match]:
+        self._drain()
+        paragraphs, sets = doc_entries(doc, self.settings, self._shingler, whole)
         candidates = self._store.candidates(self._keys(sets))
         matches: list[Match] = []
         for part, query, found in zip(paragraphs, sets, candidates):
@@ -255,12 +425,53 @@ class MinHashIndex:
 
     def stats(self) -> Stats:
         """Counts, settings, banding and size on disk."""
+        self._drain()
         articles, entries = self._store.count()
         return Stats(self.location, self._store.backend, articles, entries, self.settings,
                      self.bands, self.rows, self._store.size_bytes())
 
     def _keys(self, sets: list[np.ndarray]) -> np.ndarray:
         return fingerprints(sets, self.settings, self.bands, self.rows)
+
+    def _rekey(self, items: Sequence[Stored]) -> np.ndarray:
+        """Band keys of stored entries: from their signature, else their shingles."""
+        keys = np.zeros((len(items), self.bands), dtype=np.uint64)
+        texts = [i for i, item in enumerate(items) if item.signature is None]
+        sketches = [i for i, item in enumerate(items) if item.signature is not None]
+        if texts:
+            keys[texts] = self._keys([items[i].shingles for i in texts])
+        if sketches:
+            sigs = np.stack([items[i].signature for i in sketches])  # type: ignore[misc]
+            keys[sketches] = signature_keys(sigs, self.bands, self.rows)
+        return keys
+
+
+class InsertionSession:
+    """The writer :meth:`MinHashIndex.insertion_session` yields: inserts, adds and
+    removes, queued and written together."""
+
+    def __init__(self, index: MinHashIndex) -> None:
+        self.index = index
+
+    def insert(self, key: str, minhash: Any, check_duplication: bool = True) -> None:
+        """As :meth:`MinHashIndex.insert`."""
+        self.index.insert(key, minhash, check_duplication)
+
+    def add(self, key: str, text: str, *, markdown: bool = False) -> None:
+        """Queue an article, as :meth:`MinHashIndex.add` (its entries are counted when
+        written)."""
+        if markdown:
+            self.index.add(key, text, markdown=True)
+        else:
+            self.index.insert(key, text, check_duplication=False)
+
+    def add_articles(self, articles: Iterable[Article], **options: Any) -> int:
+        """As :meth:`MinHashIndex.add_articles`."""
+        return self.index.add_articles(articles, **options)
+
+    def remove(self, key: str) -> int:
+        """As :meth:`MinHashIndex.remove`."""
+        return self.index.remove(key)
 
 
 def lsh_threshold(settings: Settings) -> float:
@@ -296,9 +507,15 @@ def _load_meta(location: str, meta: dict[str, str],
     try:
         stored = Settings.from_dict(json.loads(meta["settings"]))
         bands, rows = int(meta["bands"]), int(meta["rows"])
-    except (KeyError, ValueError, TypeError) as exc:
+    except Exception as exc:  # whatever a damaged JSON text turns into
         raise DamagedIndexError(f"{location}: damaged index: bad settings ({exc})") from None
-    if "probe" in meta and meta["probe"] != probe(stored):
+    if not (bands >= 1 and rows >= 1 and bands * rows <= stored.num_perm):
+        raise DamagedIndexError(f"{location}: damaged index: banding of {bands} bands x {rows} "
+                                f"rows does not fit {stored.num_perm} permutations")
+    found = meta.get("probe")
+    if found is not None and not (len(found) == 16 and all(c in "0123456789abcdef" for c in found)):
+        raise DamagedIndexError(f"{location}: damaged index: bad probe {found!r}")
+    if found is not None and found != probe(stored):
         raise IncompatibleSettingsError(
             f"{location}: index signatures were made by another version of dedup's shingle "
             "or MinHash code; rebuild the index")

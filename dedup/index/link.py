@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from typing import Literal
 
 from ..detect.findings import Finding, Ref
 from ..document import Doc, article_shingles
@@ -44,7 +45,7 @@ def doc_findings(index: MinHashIndex, doc: Doc, shingler: Shingler | None = None
         size = len(article_shingles(doc, shingler or Shingler(index.settings.shingle,
                                                               index.settings.ngram)))
         findings.append(Finding("article", "across", Ref(best.article), Ref(doc.id),
-                                best.jaccard, best.containment, best.reason,
+                                best.jaccard, best.containment, _reason(best),
                                 "b" if best.reason == "duplicate" or size <= best.size else None,
                                 rule="DUP401"))
     seen: set[int | None] = set()
@@ -58,8 +59,13 @@ def doc_findings(index: MinHashIndex, doc: Doc, shingler: Shingler | None = None
 
 def _paragraph_finding(match: Match, article: str) -> Finding:
     return Finding("paragraph", "across", Ref(match.article, match.paragraph),
-                   Ref(article, match.query), match.jaccard, match.containment, match.reason, None,
+                   Ref(article, match.query), match.jaccard, match.containment, _reason(match), None,
                    rule="DUP402")
+
+
+def _reason(match: Match) -> Literal["duplicate", "contained"]:
+    # query_doc keeps verified duplicates and containments only, never "similar"
+    return "contained" if match.reason == "contained" else "duplicate"
 
 
 def _order(finding: Finding) -> tuple[int, int]:

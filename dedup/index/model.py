@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..document import Doc, analyze, article_shingles, overlap
+from ..document import Doc, analyze_many, article_shingles, overlap
 from ..errors import DedupError
 from ..io.reader import Article
 from ..settings import Settings
@@ -21,9 +21,11 @@ from ..sketch.minhash import band_keys, signatures
 from ..sketch.shingle import Shingler
 
 FORMAT = "dedup-minhash-index"
-SCHEMA_VERSION = 1
+# 1: a row per band and entry.  2: packed chunks (see postings.py), MinHash entries.
+SCHEMA_VERSION = 2
 
 EntryKind = Literal["article", "paragraph"]
+Reason = Literal["duplicate", "contained", "similar"]
 
 
 class IndexStoreError(DedupError):
@@ -54,6 +56,14 @@ class IndexBusyError(IndexStoreError):
     """Another process held the index's write lock for longer than the busy timeout."""
 
 
+class DuplicateKeyError(IndexStoreError, ValueError):
+    """``insert`` of a key already in the index (a ``ValueError``, as in datasketch)."""
+
+
+class BadData(ValueError):
+    """A stored value that cannot be what the index wrote (the store names the index)."""
+
+
 def entry_key(article: str, paragraph: int | None) -> str:
     """The key of an entry: ``article`` for the whole article, ``article#N`` for paragraph N."""
     return article if paragraph is None else f"{article}#{paragraph}"
@@ -68,12 +78,26 @@ def split_key(key: str) -> tuple[str, int] | None:
 
 
 def pack(shingles: np.ndarray) -> bytes:
-    """A sorted uint32 shingle set as little-endian bytes (what the back-ends store)."""
+    """A sorted uint32 shingle set (or a signature) as little-endian bytes (what the
+    back-ends store)."""
     return np.ascontiguousarray(shingles, dtype="<u4").tobytes()
 
 
-def unpack(data: bytes) -> np.ndarray:
+def unpack(data: object) -> np.ndarray:
+    """The uint32 values of :func:`pack`; :class:`BadData` for anything else."""
+    if not isinstance(data, bytes) or len(data) % 4:
+        raise BadData("a shingle set that is not whole 32-bit values")
     return np.frombuffer(data, dtype="<u4").astype(np.uint32, copy=False)
+
+
+def unpack_signature(data: object, num_perm: int | None) -> np.ndarray | None:
+    """A stored signature (``None`` for an entry made from text)."""
+    if data is None:
+        return None
+    values = unpack(data)
+    if len(values) != num_perm if num_perm is not None else not len(values):
+        raise BadData(f"a signature of {len(values)} values, not {num_perm}")
+    return values
 
 
 @dataclass
@@ -88,9 +112,14 @@ class Batch:
     paragraph: list[int | None] = field(default_factory=list)
     sets: list[np.ndarray] = field(default_factory=list)
     keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.uint64))
+    # The signature of an entry inserted as a MinHash (no shingles); empty: none.
+    signatures: list[np.ndarray | None] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.owner)
+
+    def signature(self, i: int) -> np.ndarray | None:
+        return self.signatures[i] if self.signatures else None
 
 
 @dataclass(frozen=True)
@@ -100,6 +129,7 @@ class Stored:
     article: str
     paragraph: int | None
     shingles: np.ndarray
+    signature: np.ndarray | None = None  # only for entries inserted as a MinHash
 
     @property
     def key(self) -> str:
@@ -115,11 +145,16 @@ class Match:
         article: the indexed article's key.
         paragraph: the indexed paragraph's number, ``None`` for a whole article.
         kind: ``"article"`` or ``"paragraph"``.
-        jaccard: exact Jaccard similarity of the shingle sets.
+        jaccard: exact Jaccard similarity of the shingle sets (estimated from the
+            signatures when ``estimated``).
         containment: share of the smaller set found in the larger.
         query: which paragraph of the query matched, ``None`` for the whole query.
-        reason: ``"duplicate"`` (Jaccard at or above the threshold) or ``"contained"``.
-        size: the number of shingles of the indexed entry.
+        reason: ``"duplicate"`` (Jaccard at or above the threshold), ``"contained"``,
+            or ``"similar"`` (a :meth:`~dedup.index.MinHashIndex.query_topk` result
+            below both thresholds).
+        size: the number of shingles of the indexed entry (estimated when ``estimated``).
+        estimated: the query or the entry is a MinHash without its shingles, so
+            ``jaccard``, ``containment`` and ``size`` are MinHash estimates, not exact.
     """
 
     key: str
@@ -129,14 +164,18 @@ class Match:
     jaccard: float
     containment: float
     query: int | None = None
-    reason: Literal["duplicate", "contained"] = "duplicate"
+    reason: Reason = "duplicate"
     size: int = 0
+    estimated: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"key": self.key, "article": self.article, "paragraph": self.paragraph,
-                "kind": self.kind, "jaccard": round(self.jaccard, 4),
-                "containment": round(self.containment, 4), "query": self.query,
-                "reason": self.reason, "size": self.size}
+        out = {"key": self.key, "article": self.article, "paragraph": self.paragraph,
+               "kind": self.kind, "jaccard": round(self.jaccard, 4),
+               "containment": round(self.containment, 4), "query": self.query,
+               "reason": self.reason, "size": self.size}
+        if self.estimated:
+            out["estimated"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -170,12 +209,15 @@ def sort_matches(matches: Iterable[Match]) -> list[Match]:
 # -- pure helpers -------------------------------------------------------------------
 
 
-def doc_entries(doc: Doc, settings: Settings, shingler: Shingler) -> tuple[list[int | None], list[np.ndarray]]:
-    """The entries of one analysed article: the whole article, then each eligible paragraph.
+def doc_entries(doc: Doc, settings: Settings, shingler: Shingler,
+                whole: np.ndarray | None = None) -> tuple[list[int | None], list[np.ndarray]]:
+    """The entries of one analysed article: the whole article (``whole``, when already
+    made), then each eligible paragraph.
 
     Empty sets are left out: they would all share every bucket and never match.
     """
-    whole = article_shingles(doc, shingler)
+    if whole is None:
+        whole = article_shingles(doc, shingler)
     paragraphs: list[int | None] = [None] if len(whole) else []
     sets = [whole] if len(whole) else []
     for i in range(len(doc.paragraphs)):
@@ -186,18 +228,30 @@ def doc_entries(doc: Doc, settings: Settings, shingler: Shingler) -> tuple[list[
 
 
 def batch_of(docs: Sequence[Doc], settings: Settings, shingler: Shingler, bands: int,
-             rows: int) -> Batch:
-    """The entries of analysed articles with their band keys (a key given twice keeps the last)."""
+             rows: int, article_sets: Sequence[np.ndarray] | None = None) -> Batch:
+    """The entries of analysed articles with their band keys (a key given twice keeps the last).
+
+    ``article_sets`` are the articles' whole shingle sets when already made.
+    """
     batch = Batch()
-    latest = {doc.id: doc for doc in docs}
-    for owner, doc in enumerate(latest.values()):
+    latest = {doc.id: i for i, doc in enumerate(docs)}
+    for owner, i in enumerate(latest.values()):
+        doc = docs[i]
         batch.articles.append(doc.id)
-        paragraphs, sets = doc_entries(doc, settings, shingler)
+        whole = None if article_sets is None else article_sets[i]
+        paragraphs, sets = doc_entries(doc, settings, shingler, whole)
         batch.owner.extend([owner] * len(sets))
         batch.paragraph.extend(paragraphs)
         batch.sets.extend(sets)
     batch.keys = fingerprints(batch.sets, settings, bands, rows)
     return batch
+
+
+def analyze_one(article: Article, settings: Settings, shingler: Shingler) -> tuple[Doc, np.ndarray]:
+    """An analysed article and its whole shingle set, in one vectorised pass."""
+    analyzed = analyze_many([article], settings, shingler, with_articles=True)
+    assert analyzed.article_sets is not None
+    return analyzed.docs[0], analyzed.article_sets[0]
 
 
 _SHINGLERS: dict[tuple[str, int], Shingler] = {}
@@ -207,8 +261,10 @@ def prepare(articles: Sequence[Article], settings: Settings, bands: int, rows: i
     """Analyse articles into a :class:`Batch` (pure; runs in worker processes too)."""
     shingler = _SHINGLERS.setdefault((settings.shingle, settings.ngram),
                                      Shingler(settings.shingle, settings.ngram))
-    docs = [analyze(article, settings, shingler) for article in articles]
-    return batch_of(docs, settings, shingler, bands, rows)
+    # One vectorised pass over all the paragraphs: several times faster than one
+    # article at a time, and value for value the same.
+    analyzed = analyze_many(list(articles), settings, shingler, with_articles=True)
+    return batch_of(analyzed.docs, settings, shingler, bands, rows, analyzed.article_sets)
 
 
 def fingerprints(sets: Sequence[np.ndarray], settings: Settings, bands: int, rows: int) -> np.ndarray:
@@ -218,30 +274,120 @@ def fingerprints(sets: Sequence[np.ndarray], settings: Settings, bands: int, row
     return band_keys(signatures(sets, settings.num_perm, settings.seed), bands, rows)
 
 
+# ``entries.paragraph`` of a whole article stored as the shingles its paragraph entries
+# lack (SQLite): the set is the union of those and its paragraphs' sets.
+COMPOSED = -1
+
+
+def composed_extras(batch: Batch) -> dict[int, np.ndarray]:
+    """For the whole-article text entries of a batch whose paragraph entries' sets all lie
+    inside their set: the shingles none of them has (about 1 in 7 of an article's: the
+    n-grams across paragraph ends and short lines). Batch index -> extras.
+
+    One vectorised pass over the batch: sets are tagged with their article (the high
+    32 bits) so that one ``np.isin`` compares every article with its own paragraphs.
+    """
+    wholes: list[tuple[int, int]] = []
+    parts: list[tuple[int, int]] = []
+    for i, (owner, paragraph) in enumerate(zip(batch.owner, batch.paragraph)):
+        if batch.signature(i) is None:
+            (wholes if paragraph is None else parts).append((owner, i))
+    if not wholes or not parts:
+        return {}
+
+    def tagged(items: list[tuple[int, int]]) -> np.ndarray:
+        if not items:
+            return np.zeros(0, dtype=np.uint64)
+        return np.concatenate([(np.uint64(owner) << np.uint64(32))
+                               | batch.sets[i].astype(np.uint64) for owner, i in items])
+
+    whole_flat, part_flat = tagged(wholes), np.unique(tagged(parts))
+    outside = part_flat[~np.isin(part_flat, whole_flat)] >> np.uint64(32)
+    unfit = set(np.unique(outside).tolist())
+    with_parts = {owner for owner, _ in parts}
+    missing = ~np.isin(whole_flat, part_flat)
+    out: dict[int, np.ndarray] = {}
+    start = 0
+    for owner, i in wholes:
+        end = start + len(batch.sets[i])
+        if owner in with_parts and owner not in unfit:
+            out[i] = batch.sets[i][missing[start:end]]
+        start = end
+    return out
+
+
+def signature_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """LSH band keys of signatures given as such (MinHash entries)."""
+    return band_keys(np.asarray(sigs, dtype=np.uint32).reshape(-1, sigs.shape[-1]), bands, rows)
+
+
 def verify(query: np.ndarray, query_part: int | None, candidates: Iterable[Stored],
-           settings: Settings, exclude: str | None = None) -> list[Match]:
+           settings: Settings, exclude: str | None = None, *,
+           query_signature: np.ndarray | None = None, any_kind: bool = False,
+           keep_all: bool = False) -> list[Match]:
     """Exact Jaccard and containment of ``query`` against each candidate of the same kind.
 
-    Identical candidate sets (boilerplate indexed many times) are compared once.
+    Identical candidate sets (boilerplate indexed many times) are compared once. An
+    entry inserted as a MinHash, or a query given as one (``query`` empty, its
+    ``query_signature`` given), is compared by signature: the match is estimated.
+
+    Args:
+        any_kind: compare with articles and paragraphs alike (a MinHash query).
+        keep_all: keep candidates below both thresholds too (reason ``"similar"``).
     """
     kind: EntryKind = "article" if query_part is None else "paragraph"
-    seen: dict[bytes, tuple[float, float]] = {}
+    seen: dict[bytes, tuple[float, float, int, bool]] = {}
     out = []
+    own_size = len(query) if len(query) else (
+        estimated_size(query_signature) if query_signature is not None else 0)
     for item in candidates:
-        if (item.paragraph is None) != (query_part is None) or item.article == exclude:
+        item_kind: EntryKind = "article" if item.paragraph is None else "paragraph"
+        if (not any_kind and item_kind != kind) or item.article == exclude:
             continue
-        digest = item.shingles.tobytes()
+        digest = item.shingles.tobytes() if item.signature is None else item.signature.tobytes()
         scores = seen.get(digest)
         if scores is None:
-            jaccard, containment, _ = overlap(query, item.shingles)
-            scores = seen[digest] = (jaccard, containment)
-        jaccard, containment = scores
-        if jaccard >= settings.threshold or containment >= settings.containment:
-            reason: Literal["duplicate", "contained"] = (
-                "duplicate" if jaccard >= settings.threshold else "contained")
-            out.append(Match(item.key, item.article, item.paragraph, kind, jaccard,
-                             containment, query_part, reason, len(item.shingles)))
+            scores = seen[digest] = _scores(query, query_signature, own_size, item, settings)
+        jaccard, containment, size, estimated = scores
+        reason: Reason = ("duplicate" if jaccard >= settings.threshold else
+                          "contained" if containment >= settings.containment else "similar")
+        if reason != "similar" or keep_all:
+            out.append(Match(item.key, item.article, item.paragraph, item_kind, jaccard,
+                             containment, query_part, reason, size, estimated))
     return out
+
+
+def _scores(query: np.ndarray, query_signature: np.ndarray | None, own_size: int,
+            item: Stored, settings: Settings) -> tuple[float, float, int, bool]:
+    if item.signature is None and len(query):
+        jaccard, containment, _ = overlap(query, item.shingles)
+        return jaccard, containment, len(item.shingles), False
+    mine = query_signature if query_signature is not None else \
+        signatures([query], settings.num_perm, settings.seed)[0]
+    theirs = item.signature if item.signature is not None else \
+        signatures([item.shingles], settings.num_perm, settings.seed)[0]
+    size = len(item.shingles) if item.signature is None else estimated_size(theirs)
+    jaccard = estimated_jaccard(mine, theirs)
+    return jaccard, estimated_containment(jaccard, own_size, size), size, True
+
+
+def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """The share of equal signature values (datasketch's ``MinHash.jaccard``)."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def estimated_size(signature: np.ndarray) -> int:
+    """The set size a signature estimates (datasketch's ``MinHash.count``)."""
+    total = float(np.sum(signature.astype(np.float64) / float(0xFFFFFFFF)))
+    return 0 if total <= 0 else max(0, round(len(signature) / total - 1.0))
+
+
+def estimated_containment(jaccard: float, a: int, b: int) -> float:
+    """The share of the smaller set in the larger that Jaccard and both sizes imply."""
+    if a <= 0 or b <= 0 or jaccard <= 0:
+        return 0.0
+    intersection = jaccard * (a + b) / (1.0 + jaccard)
+    return min(1.0, intersection / min(a, b))
 
 
 def settings_json(settings: Settings) -> str:

@@ -1,18 +1,22 @@
-"""The shared back-end: Redis, with datasketch's own Redis storage for the LSH tables.
+"""The shared back-end: Redis, with the LSH tables laid out as datasketch's Redis storage.
 
 Under a name (the key prefix, ``dedup`` by default) an index keeps:
 
 * ``<name>:meta`` (hash): format, schema version, settings, banding;
 * ``<name>:articles`` (hash): article key -> JSON list of its paragraph numbers;
-* ``<name>:entries`` (hash): entry key -> shingle set as bytes;
+* ``<name>:entries`` (hash): entry key -> shingle set as bytes (empty for a MinHash entry);
 * ``<name>:owners`` (hash): entry key -> JSON ``[article, paragraph]``;
-* one ``datasketch.storage`` unordered (set) storage per band, named
-  ``<name>_bucket_<band>`` as ``MinHashLSH`` names its tables, mapping a band key to
-  the entry keys in that bucket.
+* ``<name>:signatures`` (hash): entry key -> signature, for entries inserted as a MinHash;
+* per band, the unordered storage ``MinHashLSH`` with ``storage_config={"type": "redis"}``
+  would make, named ``<name>_bucket_<band>``: a hash of its band keys and, per band
+  key, a set of entry keys (``datasketch.storage.RedisSetStorage`` reads it as is).
 
-Every value is bytes, text or JSON (never pickled). Writes are not one transaction
-across tables, but a stale bucket member is harmless: candidates are verified
-against the stored sets, and members without a set are skipped.
+Every value is bytes, text or JSON (never pickled). Each batch of writes (the entries
+of some articles, their bucket memberships, the article list, and the removal of what
+they replace) is one ``MULTI``/``EXEC`` transaction, so an interrupted add (client or
+server killed) leaves each article either wholly in or wholly out: an entry is listed
+only together with its bands. The bucket memberships of a batch are added by one Lua
+script from packed band keys: one command instead of 42 per entry.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import numpy as np
 from .model import (
     FORMAT,
     SCHEMA_VERSION,
+    BadData,
     Batch,
     DamagedIndexError,
     IndexStoreError,
@@ -39,8 +44,44 @@ from .model import (
     entry_key,
     pack,
     unpack,
+    unpack_signature,
 )
 from .store import Rekey
+
+# ARGV: "add" or "remove", the bucket tables' name prefix, the band count, the band
+# keys (8 bytes each, entry-major), then one entry key per entry.
+_BUCKETS = """
+local op, prefix, bands, blob = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local n = #ARGV - 4
+for band = 0, bands - 1 do
+  local table_name = prefix .. struct.pack('>H', band)
+  local fields = {}
+  for i = 1, n do
+    local at = ((i - 1) * bands + band) * 8 + 1
+    local bkey = string.sub(blob, at, at + 7)
+    local bucket = table_name .. bkey
+    if op == 'add' then
+      redis.call('SADD', bucket, ARGV[i + 4])
+      fields[#fields + 1] = bkey
+      fields[#fields + 1] = bucket
+      if #fields >= 2000 then
+        redis.call('HSET', table_name, unpack(fields))
+        fields = {}
+      end
+    else
+      redis.call('SREM', bucket, ARGV[i + 4])
+      if redis.call('SCARD', bucket) == 0 then
+        redis.call('HDEL', table_name, bkey)
+      end
+    end
+  end
+  if #fields > 0 then
+    redis.call('HSET', table_name, unpack(fields))
+  end
+end
+return n
+"""
+_SCRIPT_ENTRIES = 4000  # entries per script call: keeps one call's run time short
 
 
 def redis_params(url: str) -> dict[str, Any]:
@@ -55,7 +96,10 @@ def redis_params(url: str) -> dict[str, Any]:
     if not db.isdigit():
         raise ValueError(f"{url}: the database must be a number, as in redis://host:6379/0")
     params: dict[str, Any] = {"host": parts.hostname or "localhost", "port": parts.port or 6379,
-                              "db": int(db), "socket_connect_timeout": 5}
+                              "db": int(db), "socket_connect_timeout": 5,
+                              # a batch is one EXEC, which a busy server may take well over
+                              # redis-py's default 5 s to answer
+                              "socket_timeout": 300}
     if parts.username:
         params["username"] = unquote(parts.username)
     if parts.password:
@@ -84,14 +128,16 @@ class RedisStore:
         self._errors = redis.RedisError
         self.location = f"{url} ({name})"
         self.name = name
+        self.num_perm: int | None = None
         self._create = create
         self._db: Any = redis.Redis(**self._params)
         self._meta = f"{name}:meta"
         self._articles = f"{name}:articles"
         self._entries = f"{name}:entries"
         self._owners = f"{name}:owners"
-        self._tables: list[Any] = []
-        self._table_names: list[bytes] = []
+        self._signatures = f"{name}:signatures"
+        self._prefix = name.encode() + b"_bucket_"
+        self._bands = 0
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -102,14 +148,12 @@ class RedisStore:
             if "WRONGTYPE" in text:
                 raise NotAnIndexError(f"{self.location}: not a dedup index ({text})") from None
             raise IndexStoreError(f"{self.location}: Redis error: {text}") from None
+        except (BadData, ValueError, TypeError, KeyError) as exc:  # JSON, lengths, types
+            raise DamagedIndexError(f"{self.location}: damaged index: {exc}") from None
 
-    def _open_tables(self, bands: int) -> None:
-        from datasketch.storage import unordered_storage
-
-        config = {"type": "redis", "redis": self._params, "redis_buffer": {"transaction": False}}
-        self._table_names = [self.name.encode() + b"_bucket_" + struct.pack(">H", band)
-                             for band in range(bands)]
-        self._tables = [unordered_storage(config, name=name) for name in self._table_names]
+    def table_name(self, band: int) -> bytes:
+        """The name ``MinHashLSH`` gives its band ``band``'s table."""
+        return self._prefix + struct.pack(">H", band)
 
     # -- metadata -------------------------------------------------------------------
 
@@ -120,17 +164,17 @@ class RedisStore:
                 if self._db.exists(self._articles, self._entries):
                     raise DamagedIndexError(f"{self.location}: damaged index: no metadata")
                 return None
-        meta = {k.decode(): v.decode() for k, v in raw.items()}
+            meta = {k.decode(): v.decode() for k, v in raw.items()}
         if meta.get("format") != FORMAT:
             raise NotAnIndexError(f"{self.location}: not a dedup index (format {meta.get('format')!r})")
         version = meta.get("schema_version", "")
-        if not version.isdigit():
+        if not version.isdigit() or int(version) < 1:
             raise DamagedIndexError(f"{self.location}: damaged index: no schema version")
         if int(version) > SCHEMA_VERSION:
             raise IndexVersionError(f"{self.location}: index schema {version} is newer than this "
                                     f"dedup supports ({SCHEMA_VERSION}); upgrade dedup")
         try:
-            self._open_tables(int(meta["bands"]))
+            self._bands = int(meta["bands"])
         except (KeyError, ValueError):
             raise DamagedIndexError(f"{self.location}: damaged index: bad banding") from None
         return meta
@@ -148,121 +192,169 @@ class RedisStore:
         assert found is not None
         return found
 
+    def upgrade(self, rekey: Rekey) -> None:
+        """Schema 1 -> 2 adds only the signatures hash: the version is all that changes."""
+        with self._guard():
+            self._db.hset(self._meta, "schema_version", str(SCHEMA_VERSION))
+
     # -- writes ---------------------------------------------------------------------
 
-    def _drop(self, keys: list[str], rekey: Rekey) -> int:
+    def _buckets(self, pipe: Any, op: str, keys: np.ndarray, members: list[bytes]) -> None:
+        """Queue the scripts adding (or removing) entries to (from) their buckets."""
+        packed = np.ascontiguousarray(keys, dtype=">u8")
+        for start in range(0, len(members), _SCRIPT_ENTRIES):
+            part = members[start: start + _SCRIPT_ENTRIES]
+            pipe.eval(_BUCKETS, 0, op, self._prefix, self._bands,
+                      packed[start: start + len(part)].tobytes(), *part)
+
+    def _stored(self, keys: Sequence[str]) -> list[Stored | None]:
+        """The stored entries of ``keys`` (``None`` where there is none)."""
         if not keys:
-            return 0
+            return []
         with self._guard():
-            data = self._db.hmget(self._entries, keys)
-        present = [(k, unpack(d)) for k, d in zip(keys, data) if d is not None]
-        if present:
-            band_keys = rekey([s for _, s in present])
-            with self._guard():
-                # RedisSetStorage.remove_val(..., buffer=True), in one pipeline for all bands.
-                pipe = self._db.pipeline(transaction=False)
-                for band, table in enumerate(self._tables):
-                    for row, (key, _) in enumerate(present):
-                        pipe.srem(table.redis_key(_bkey(band_keys[row, band])), key.encode())
-                pipe.hdel(self._entries, *[k for k, _ in present])
-                pipe.hdel(self._owners, *[k for k, _ in present])
-                pipe.execute()
-        return len(present)
+            pipe = self._db.pipeline(transaction=False)
+            pipe.hmget(self._entries, list(keys))
+            pipe.hmget(self._signatures, list(keys))
+            data, sigs = pipe.execute()
+            return [None if raw is None else
+                    Stored("", None, unpack(raw), unpack_signature(sig, self.num_perm))
+                    for raw, sig in zip(data, sigs)]
 
     def _article_entries(self, articles: Sequence[str]) -> dict[str, list[str]]:
         if not articles:
             return {}
         with self._guard():
             found = self._db.hmget(self._articles, list(articles))
-        return {a: [entry_key(a, p) for p in json.loads(raw)]
-                for a, raw in zip(articles, found) if raw is not None}
+            out = {}
+            for article, raw in zip(articles, found):
+                if raw is not None:
+                    numbers = json.loads(raw)
+                    if not isinstance(numbers, list):
+                        raise BadData("an article's paragraph list is not a list")
+                    out[article] = [entry_key(article, p) for p in numbers]
+            return out
+
+    def _removal(self, pipe: Any, keys: list[str], rekey: Rekey) -> int:
+        """Queue the removal of entries (and their bucket memberships); how many exist."""
+        stored = self._stored(keys)
+        present = [(k, s) for k, s in zip(keys, stored) if s is not None]
+        if present:
+            self._buckets(pipe, "remove", rekey([s for _, s in present]),
+                          [k.encode() for k, _ in present])
+            names = [k for k, _ in present]
+            pipe.hdel(self._entries, *names)
+            pipe.hdel(self._owners, *names)
+            pipe.hdel(self._signatures, *names)
+        return len(present)
 
     def replace(self, batch: Batch, rekey: Rekey) -> None:
         old = self._article_entries(batch.articles)
-        self._drop([k for keys in old.values() for k in keys], rekey)
+        old_keys = [k for keys in old.values() for k in keys]
+        old_values = dict(zip(old_keys, self._stored(old_keys)))
         paragraphs: dict[str, list[int | None]] = {a: [] for a in batch.articles}
         entries: dict[str, bytes] = {}
         owners: dict[str, str] = {}
-        for owner, paragraph, shingles in zip(batch.owner, batch.paragraph, batch.sets):
+        sigs: dict[str, bytes] = {}
+        fresh: list[int] = []
+        for i, (owner, paragraph, shingles) in enumerate(zip(batch.owner, batch.paragraph,
+                                                             batch.sets)):
             article = batch.articles[owner]
             key = entry_key(article, paragraph)
             paragraphs[article].append(paragraph)
+            signature = batch.signature(i)
+            was = old_values.pop(key, None)
+            if was is not None and np.array_equal(was.shingles, shingles) and (
+                    (was.signature is None and signature is None) or (
+                        was.signature is not None and signature is not None
+                        and np.array_equal(was.signature, signature))):
+                continue  # unchanged: keeps its buckets
+            if was is not None:
+                old_values[key] = was  # changed: its old buckets go
+            fresh.append(i)
             entries[key] = pack(shingles)
             owners[key] = json.dumps([article, paragraph])
-        keys = list(entries)
+            if signature is not None:
+                sigs[key] = pack(signature)
         with self._guard():
             pipe = self._db.pipeline(transaction=True)
+            self._removal(pipe, list(old_values), rekey)
             if entries:
                 pipe.hset(self._entries, mapping=entries)
                 pipe.hset(self._owners, mapping=owners)
+            if sigs:
+                pipe.hset(self._signatures, mapping=sigs)
+            if fresh:
+                self._buckets(pipe, "add", batch.keys[np.array(fresh)],
+                              [entry_key(batch.articles[batch.owner[i]],
+                                         batch.paragraph[i]).encode() for i in fresh])
             pipe.hset(self._articles, mapping={a: json.dumps(p) for a, p in paragraphs.items()})
-            pipe.execute()
-            # What RedisSetStorage.insert does (HSET name key redis_key; SADD redis_key
-            # value), with one HSET per band per batch: redis-py's cost is per command.
-            pipe = self._db.pipeline(transaction=False)
-            members = [key.encode() for key in keys]
-            for band, (table, name) in enumerate(zip(self._tables, self._table_names)):
-                bkeys = [_bkey(value) for value in batch.keys[:, band]]
-                if bkeys:
-                    pipe.hset(name, mapping={k: table.redis_key(k) for k in bkeys})
-                for bkey, member in zip(bkeys, members):
-                    pipe.sadd(table.redis_key(bkey), member)
             pipe.execute()
 
     def remove(self, keys: Sequence[str], rekey: Rekey) -> int:
         removed = 0
         for key in keys:
             whole = self._article_entries([key])
-            if whole:
-                removed += self._drop(whole[key], rekey)
-                with self._guard():
-                    self._db.hdel(self._articles, key)
-                continue
             with self._guard():
+                pipe = self._db.pipeline(transaction=True)
+                if whole:
+                    removed += self._removal(pipe, whole[key], rekey)
+                    pipe.hdel(self._articles, key)
+                    pipe.execute()
+                    continue
                 owner = self._db.hget(self._owners, key)
-            if owner is None:
-                continue
-            article, paragraph = json.loads(owner)
-            removed += self._drop([key], rekey)
-            self._forget_paragraph(article, paragraph)
+                if owner is None:
+                    continue
+                article, paragraph = json.loads(owner)
+                count = self._removal(pipe, [key], rekey)
+                raw = self._db.hget(self._articles, article)
+                if raw is not None:
+                    kept = [p for p in json.loads(raw) if p != paragraph]
+                    pipe.hset(self._articles, article, json.dumps(kept))
+                pipe.execute()
+                removed += count
         return removed
 
-    def _forget_paragraph(self, article: str, paragraph: int) -> None:
-        with self._guard():
-            raw = self._db.hget(self._articles, article)
-            if raw is not None:
-                kept = [p for p in json.loads(raw) if p != paragraph]
-                self._db.hset(self._articles, article, json.dumps(kept))
-
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Redis writes are not grouped: each batch is applied as it comes."""
+    def transaction(self, buffer_size: int | None = None) -> Iterator[None]:
+        """Redis batches are transactions of their own: each is visible whole when done."""
         yield
 
     # -- reads ----------------------------------------------------------------------
 
     def candidates(self, keys: np.ndarray) -> list[list[Stored]]:
         rows = keys.shape[0]
-        members: list[set[bytes]] = [set() for _ in range(rows)]
         if rows == 0:
             return []
+        packed = np.ascontiguousarray(keys, dtype=">u8").tobytes()
+        width = keys.shape[1]
         with self._guard():
-            for band, table in enumerate(self._tables):
-                found = table.getmany(*[_bkey(keys[row, band]) for row in range(rows)])
-                for row, bucket in enumerate(found):
-                    members[row].update(bucket)
+            pipe = self._db.pipeline(transaction=False)
+            for band in range(min(self._bands, width)):
+                name = self.table_name(band)
+                for row in range(rows):
+                    at = (row * width + band) * 8
+                    pipe.smembers(name + packed[at: at + 8])
+            found = pipe.execute()
+            members: list[set[bytes]] = [set() for _ in range(rows)]
+            for i, bucket in enumerate(found):
+                members[i % rows].update(bucket)
             wanted = sorted({m for bucket in members for m in bucket})
             if not wanted:
                 return [[] for _ in range(rows)]
             pipe = self._db.pipeline(transaction=False)
             pipe.hmget(self._entries, wanted)
             pipe.hmget(self._owners, wanted)
-            data, owners = pipe.execute()
-        stored: dict[bytes, Stored] = {}
-        for key, raw, owner in zip(wanted, data, owners):
-            if raw is not None and owner is not None:
-                article, paragraph = json.loads(owner)
-                stored[key] = Stored(article, paragraph, unpack(raw))
+            pipe.hmget(self._signatures, wanted)
+            data, owners, sigs = pipe.execute()
+            stored: dict[bytes, Stored] = {}
+            for key, raw, owner, sig in zip(wanted, data, owners, sigs):
+                if raw is not None and owner is not None:
+                    article, paragraph = json.loads(owner)
+                    if not isinstance(article, str) or not (
+                            paragraph is None or isinstance(paragraph, int)):
+                        raise BadData("an entry with a bad owner")
+                    stored[key] = Stored(article, paragraph, unpack(raw),
+                                         unpack_signature(sig, self.num_perm))
         return [[stored[m] for m in sorted(bucket) if m in stored] for bucket in members]
 
     def contains(self, key: str) -> bool:
@@ -283,9 +375,3 @@ class RedisStore:
 
     def close(self) -> None:
         self._db.close()
-        for table in self._tables:
-            table._redis.close()
-
-
-def _bkey(value: np.uint64) -> bytes:
-    return int(value).to_bytes(8, "big")

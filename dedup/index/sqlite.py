@@ -1,26 +1,44 @@
 """The embedded back-end: one SQLite file.
 
-Layout: ``articles`` (key), ``entries`` (article, paragraph, shingle set as bytes) and
-``bands`` (band, band key, entry) clustered on ``(band, key)``, so a query reads a few
-index pages and opening reads only the ``meta`` table, whatever the size. WAL mode,
-``BEGIN IMMEDIATE`` write transactions and a busy timeout let several processes add
-and query at once. Everything stored is plain data: integers, text and bytes.
+Layout (schema 2):
+
+* ``articles`` (id, key) and ``entries`` (id, article, paragraph, shingle set as
+  little-endian uint32 bytes, and the signature of an entry inserted as a MinHash);
+* ``chunks`` (id, records): the LSH tables packed as :mod:`.postings` describes, one
+  row per band and key prefix (``prefix_bits`` in ``meta``, up to 16, grown with the
+  index), so an entry costs 42 x 6 bytes there instead of 42 rows. A query reads one
+  chunk per band of each of its sets, by rowid.
+
+Writes are buffered per transaction: band keys wait in memory (spilled to a
+temporary table past ``buffer_size`` entries) and are written chunk by chunk, in
+order, when the transaction commits, which makes a bulk load one sequential pass.
+A re-added entry whose shingles did not change keeps its id and its chunk records.
+Opening reads only the ``meta`` table. WAL mode, ``BEGIN IMMEDIATE`` write
+transactions and a busy timeout let several processes add and query at once; a new
+index is made in a temporary file and linked into place, so no process ever sees a
+half-made one. Everything stored is plain data: integers, text and bytes.
+
+Schema 1 (a ``bands`` row per band and entry) is upgraded in place when opened.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
+from . import postings
 from .model import (
+    COMPOSED,
     FORMAT,
     SCHEMA_VERSION,
+    BadData,
     Batch,
     DamagedIndexError,
     IndexBusyError,
@@ -29,27 +47,34 @@ from .model import (
     MissingIndexError,
     NotAnIndexError,
     Stored,
+    composed_extras,
     pack,
     split_key,
     unpack,
+    unpack_signature,
 )
 from .store import Rekey
 
 _HEADER = b"SQLite format 3\x00"
-_TABLES = ("schema_version", "meta", "articles", "entries", "bands")
+_TABLES = {1: ("schema_version", "meta", "articles", "entries", "bands"),
+           2: ("schema_version", "meta", "articles", "entries", "chunks")}
 _SCHEMA = (
     "CREATE TABLE schema_version (version INTEGER NOT NULL)",
     "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE articles (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE)",
     "CREATE TABLE entries (id INTEGER PRIMARY KEY, article INTEGER NOT NULL,"
-    " paragraph INTEGER, shingles BLOB NOT NULL)",
+    " paragraph INTEGER, shingles BLOB NOT NULL, signature BLOB)",
     "CREATE INDEX entries_article ON entries (article, paragraph)",
-    "CREATE TABLE bands (band INTEGER NOT NULL, key INTEGER NOT NULL, entry INTEGER NOT NULL,"
-    " PRIMARY KEY (band, key, entry)) WITHOUT ROWID",
+    # A rowid table: a lookup by integer key is the cheapest B-tree descent SQLite has.
+    "CREATE TABLE chunks (id INTEGER PRIMARY KEY, records BLOB NOT NULL)",
 )
+# `||` concatenates as text, byte for byte in a UTF-8 database: cast back to a blob.
+_UPSERT = ("INSERT INTO chunks (id, records) VALUES (?, ?) ON CONFLICT (id)"
+           " DO UPDATE SET records = CAST(records || excluded.records AS BLOB)")
 _T = TypeVar("_T")
 MMAP_BYTES = 1 << 31
-_CHUNK = 300  # rows per statement: 3 variables each stays under SQLite's oldest limit (999)
+_CHUNK = 900  # values per statement: under SQLite's oldest variable limit (999)
+DEFAULT_BUFFER = 100_000  # entries whose band keys wait in memory before a spill
 
 
 class SqliteStore:
@@ -61,160 +86,395 @@ class SqliteStore:
                  busy_timeout: float = 30.0, cache_mb: int = 64) -> None:
         self.path = Path(path)
         self.location = str(path)
-        self._check_file(create)
+        self.num_perm: int | None = None
+        self._timeout = busy_timeout
+        self._cache_mb = cache_mb
         self._depth = 0
-        try:
-            self._db = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise IndexStoreError(f"{self.location}: cannot open index: {exc}") from None
-        with self._guard():
-            self._db.execute(f"PRAGMA cache_size = {-1024 * cache_mb}")
-            # Reads through a memory map: a lookup in a large file costs no system calls.
-            self._db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-            self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db: sqlite3.Connection | None = None
+        self._pending = _Pending(DEFAULT_BUFFER)
+        if self._check_file(create):
+            self._connect()
 
-    def _check_file(self, create: bool) -> None:
+    # -- the file -------------------------------------------------------------------
+
+    def _check_file(self, create: bool) -> bool:
+        """Whether an index file is there; errors for what cannot be one."""
         if self.path.is_dir():
             raise NotAnIndexError(f"{self.location}: is a directory, not an index file")
         if not self.path.exists():
             if not create:
                 raise MissingIndexError(f"{self.location}: no index here (create one with `dedup index add`)")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            return
+            return False
         try:
             with open(self.path, "rb") as handle:
                 header = handle.read(len(_HEADER))
         except OSError as exc:
             raise IndexStoreError(f"{self.location}: cannot read index: {exc.strerror or exc}") from None
-        if header and header != _HEADER[: len(header)] or 0 < len(header) < len(_HEADER):
+        if not header:
+            # dedup never leaves an empty file (a new index is linked into place whole).
+            raise DamagedIndexError(f"{self.location}: damaged index: empty file "
+                                    "(remove it to start a new index)")
+        # A few bytes off, or cut inside the magic: an SQLite file that was damaged.
+        differ = sum(a != b for a, b in zip(header, _HEADER))
+        if differ > 2 or len(header) < 4:
             raise NotAnIndexError(f"{self.location}: not a dedup index (not an SQLite file)")
+        if differ or len(header) < len(_HEADER):
+            raise DamagedIndexError(f"{self.location}: damaged index: bad SQLite header")
+        return True
+
+    def _connect(self) -> None:
+        uri = self.path.absolute().as_uri() + "?mode=rw"
+        try:
+            self._db = sqlite3.connect(uri, uri=True, timeout=self._timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise IndexStoreError(f"{self.location}: cannot open index: {exc}") from None
+        with self._guard():
+            self._db.execute(f"PRAGMA cache_size = {-1024 * self._cache_mb}")
+            # Reads through a memory map: a lookup in a large file costs no system calls.
+            self._db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        assert self._db is not None, "the index file is not open"
+        return self._db
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
-        """SQLite errors as index errors naming the file."""
+        """SQLite errors and values the index cannot have written as index errors."""
         try:
             yield
         except sqlite3.OperationalError as exc:
             text = str(exc)
             if "locked" in text or "busy" in text:
                 raise IndexBusyError(f"{self.location}: index is busy (locked by another process)") from None
+            if "readonly" in text:
+                raise IndexStoreError(f"{self.location}: cannot write the index: {text}") from None
             raise DamagedIndexError(f"{self.location}: damaged index: {text}") from None
         except sqlite3.DatabaseError as exc:
             raise DamagedIndexError(f"{self.location}: damaged index: {exc}") from None
+        except (BadData, postings.BadChunk) as exc:
+            raise DamagedIndexError(f"{self.location}: damaged index: {exc}") from None
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, buffer_size: int | None = None) -> Iterator[sqlite3.Connection]:
         """One write transaction: the write lock is taken at once, so no deadlock on upgrade.
 
-        Nested uses join the outer transaction (see :meth:`transaction`).
+        Nested uses join the outer transaction (see :meth:`transaction`). The band keys
+        written are buffered and go into the chunks just before the commit.
         """
         if self._depth:
             self._depth += 1
             try:
-                yield self._db
+                yield self.db
             finally:
                 self._depth -= 1
             return
         with self._guard():
-            self._db.execute("BEGIN IMMEDIATE")
+            self.db.execute("BEGIN IMMEDIATE")
             self._depth = 1
+            self._pending = _Pending(buffer_size or DEFAULT_BUFFER)
             try:
-                yield self._db
+                yield self.db
+                self._flush()
             except BaseException:
                 self._depth = 0
-                self._db.execute("ROLLBACK")
+                self._pending = _Pending(DEFAULT_BUFFER)
+                with suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
                 raise
             self._depth = 0
-            self._db.execute("COMMIT")
+            self.db.execute("COMMIT")
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, buffer_size: int | None = None) -> Iterator[None]:
         """Hold one write transaction across several adds and removes."""
-        with self._write():
+        with self._write(buffer_size):
             yield
 
     # -- metadata -------------------------------------------------------------------
 
     def _tables(self) -> set[str]:
-        rows = self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        rows = self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         return {name for (name,) in rows}
 
     def read_meta(self) -> dict[str, str] | None:
+        if self._db is None:
+            if not self._check_file(create=True):
+                return None
+            self._connect()  # another process made it since
         with self._guard():
             tables = self._tables()
             if not tables:
-                return None
+                raise DamagedIndexError(f"{self.location}: damaged index: no tables")
             if "meta" not in tables or "schema_version" not in tables:
                 raise NotAnIndexError(f"{self.location}: not a dedup index (an SQLite file with other tables)")
-            row = self._db.execute("SELECT max(version) FROM schema_version").fetchone()
-            meta = dict(self._db.execute("SELECT name, value FROM meta").fetchall())
+            row = self.db.execute("SELECT max(version) FROM schema_version").fetchone()
+            meta = dict(self.db.execute("SELECT name, value FROM meta").fetchall())
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in meta.items()):
+            raise DamagedIndexError(f"{self.location}: damaged index: bad metadata")
         if meta.get("format") != FORMAT:
             raise NotAnIndexError(f"{self.location}: not a dedup index (format {meta.get('format')!r})")
         version = row[0] if row else None
-        if not isinstance(version, int):
+        if not isinstance(version, int) or version < 1:
             raise DamagedIndexError(f"{self.location}: damaged index: no schema version")
         if version > SCHEMA_VERSION:
             raise IndexVersionError(f"{self.location}: index schema {version} is newer than this "
                                     f"dedup supports ({SCHEMA_VERSION}); upgrade dedup")
-        missing = [t for t in _TABLES if t not in tables]
+        missing = [t for t in _TABLES[version] if t not in tables]
         if missing:
             raise DamagedIndexError(f"{self.location}: damaged index: missing table {missing[0]}")
-        return meta
+        return dict(meta, schema_version=str(version))
 
     def create(self, meta: dict[str, str]) -> dict[str, str]:
-        with self._guard():
-            self._db.execute("PRAGMA journal_mode = WAL")
-        with self._write() as db:
-            if not self._tables():
+        """Make the index in a temporary file beside the target, then link it into place:
+        the first of several processes wins and the others open its index."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:12]}.tmp")
+        try:
+            db = sqlite3.connect(temp, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("BEGIN")
                 for statement in _SCHEMA:
                     db.execute(statement)
                 db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
-                db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+                db.executemany("INSERT INTO meta VALUES (?, ?)",
+                               sorted(dict(meta, prefix_bits="0").items()))
+                db.execute("COMMIT")
+            finally:
+                db.close()
+            try:
+                os.link(temp, self.path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+            except OSError:  # no hard links here: a rename, unless one appeared
+                if not self.path.exists():
+                    os.replace(temp, self.path)
+        except sqlite3.Error as exc:
+            raise IndexStoreError(f"{self.location}: cannot create index: {exc}") from None
+        except OSError as exc:
+            raise IndexStoreError(f"{self.location}: cannot create index: {exc.strerror or exc}") from None
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                with suppress(OSError):
+                    os.unlink(f"{temp}{suffix}")
         found = self.read_meta()
-        assert found is not None
+        if found is None:
+            raise IndexStoreError(f"{self.location}: cannot create index (it vanished)")
         return found
+
+    def upgrade(self, rekey: Rekey) -> None:
+        """Schema 1 -> 2: band keys recomputed from the stored shingle sets into chunks
+        (schema 1 kept 31 bits of each key, one short of what chunks need), the
+        ``bands`` table dropped and the file vacuumed."""
+        if not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
+            raise IndexVersionError(
+                f"{self.location}: index schema 1 must be upgraded to {SCHEMA_VERSION}, which "
+                "needs write access: open it once where it can be written (any `dedup index` "
+                "command does it)")
+        with self._write() as db:
+            version = db.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+            if version != 1:
+                return  # another process upgraded it meanwhile
+            db.execute("ALTER TABLE entries ADD COLUMN signature BLOB")
+            db.execute(_SCHEMA[-1])
+            self._set_bits(0)  # the first flush picks them for the size
+            last = 0
+            while True:
+                rows = db.execute("SELECT id, shingles FROM entries WHERE id > ? ORDER BY id"
+                                  " LIMIT 20000", (last,)).fetchall()
+                if not rows:
+                    break
+                last = rows[-1][0]
+                ids = np.array([r[0] for r in rows], dtype=np.int64)
+                items = [Stored("", None, unpack(r[1])) for r in rows]
+                self._pending.post(ids, rekey(items))
+                self._spill_if_full()
+            db.execute("DROP TABLE bands")
+            db.execute("DELETE FROM schema_version")
+            db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+        with suppress(IndexStoreError), self._guard():
+            self.db.execute("VACUUM")  # give back the pages of the bands table
 
     # -- writes ---------------------------------------------------------------------
 
-    def _drop(self, db: sqlite3.Connection, entry_ids: list[int], rekey: Rekey) -> None:
-        """Delete entries and their band rows (band keys recomputed from the stored sets)."""
-        rows: list[tuple[int, bytes]] = []
-        for chunk in _chunks(entry_ids):
-            marks = ",".join("?" * len(chunk))
-            rows.extend(db.execute(f"SELECT id, shingles FROM entries WHERE id IN ({marks})", chunk))
-        if not rows:
+    def _spill_if_full(self) -> None:
+        if self._pending.count >= self._pending.buffer_size:
+            self._pending.spill(self.db)
+
+    def _bits(self) -> int:
+        """The prefix bits of the chunks (read in the current transaction: a writer in
+        another process may have regrouped them)."""
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'prefix_bits'").fetchone()
+        if row is None or not isinstance(row[0], str) or not row[0].isdigit() \
+                or int(row[0]) > postings.MAX_BITS:
+            raise BadData("bad or missing prefix_bits")
+        return int(row[0])
+
+    def _flush(self) -> None:
+        """Write the buffered band keys into the chunks: removals first, then additions,
+        chunk by chunk in id order. A first load picks the prefix bits for its size; an
+        index grown 4 times past its prefix bits is regrouped with more."""
+        pending, db = self._pending, self.db
+        if not pending:
             return
-        ids = np.array([r[0] for r in rows], dtype=np.int64)
-        keys = rekey([unpack(r[1]) for r in rows])
-        db.executemany("DELETE FROM bands WHERE band = ? AND key = ? AND entry = ?",
-                       _band_rows(ids, keys))
+        bits = self._bits()
+        if pending.removed:
+            dead = pending.removed
+            for chunk in _chunks(sorted(dead)):
+                marks = ",".join("?" * len(chunk))
+                found = db.execute(f"SELECT id, records FROM chunks WHERE id IN ({marks})",
+                                   chunk).fetchall()
+                updates, deletes = [], []
+                for chunk_id, data in found:
+                    kept = postings.without(data, dead[chunk_id], bits)
+                    if not kept:
+                        deletes.append((chunk_id,))
+                    elif kept is not data:
+                        updates.append((kept, chunk_id))
+                db.executemany("UPDATE chunks SET records = ? WHERE id = ?", updates)
+                db.executemany("DELETE FROM chunks WHERE id = ?", deletes)
+        if pending.count or pending.spilled:
+            top = db.execute("SELECT coalesce(max(id), 0) FROM entries").fetchone()[0]
+            wanted = postings.prefix_bits_for(int(top))
+            if db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None:
+                self._set_bits(wanted)
+                db.executemany("INSERT INTO chunks (id, records) VALUES (?, ?)",
+                               (row for band, keys, ids in pending.bands(db)
+                                for row in postings.group(band, keys, ids, wanted)))
+            elif wanted >= bits + 2:
+                self._regroup(bits, wanted)
+            else:
+                db.executemany(_UPSERT, (row for band, keys, ids in pending.bands(db)
+                                         for row in postings.group(band, keys, ids, bits)))
+        pending.clear(db)
+
+    def _set_bits(self, bits: int) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('prefix_bits', ?)", (str(bits),))
+
+    def _regroup(self, bits: int, wanted: int) -> None:
+        """Rewrite every chunk with ``wanted`` prefix bits, with the pending additions,
+        into a new table in id order (a band's records in memory at a time)."""
+        db = self.db
+        db.execute("DROP TABLE IF EXISTS chunks_next")
+        db.execute(_SCHEMA[-1].replace("TABLE chunks", "TABLE chunks_next"))
+        additions = self._pending.bands(db)
+        band_count = db.execute("SELECT coalesce(max(id), 0) >> 16 FROM chunks").fetchone()[0] + 1
+        added = next(additions, None)
+        for band in range(max(band_count, 0 if added is None else added[0] + 1)):
+            low, high = postings.band_range(band)
+            keys, ids = [], []
+            for chunk, data in db.execute("SELECT id, records FROM chunks"
+                                          " WHERE id >= ? AND id < ?", (low, high)):
+                k, i = postings.unpack_chunk(chunk, data, bits)
+                keys.append(k)
+                ids.append(i)
+            while added is not None and added[0] == band:
+                keys.append(added[1])
+                ids.append(added[2])
+                added = next(additions, None)
+            if keys:
+                db.executemany("INSERT INTO chunks_next (id, records) VALUES (?, ?)",
+                               postings.group(band, np.concatenate(keys), np.concatenate(ids),
+                                              wanted))
+        db.execute("DROP TABLE chunks")
+        db.execute("ALTER TABLE chunks_next RENAME TO chunks")
+        self._set_bits(wanted)
+
+    def _post(self, ids: np.ndarray, keys: np.ndarray) -> None:
+        if len(ids) and int(ids.max()) > postings.MAX_ENTRY_ID:
+            raise IndexStoreError(f"{self.location}: index is full (4 billion entries)")
+        self._pending.post(ids, keys)
+        self._spill_if_full()
+
+    def _drop(self, db: sqlite3.Connection,
+              items: Sequence[tuple[int, np.ndarray, np.ndarray | None]], rekey: Rekey) -> None:
+        """Delete entries ``(id, shingle set, signature)`` and their chunk records (band
+        keys recomputed from what was stored)."""
+        if not items:
+            return
+        ids = np.array([item[0] for item in items], dtype=np.int64)
+        keys = rekey([Stored("", None, shingles, signature) for _, shingles, signature in items])
+        self._pending.unpost(ids, keys, self._bits())
         db.executemany("DELETE FROM entries WHERE id = ?", [(int(i),) for i in ids])
+
+    def _resolve(self, rows: Sequence[tuple[Any, ...]]) -> list[_Row]:
+        """Entry rows ``(id, article, paragraph, shingles, signature)`` read back, with
+        the whole set of a composed article (its extras and its paragraphs' sets)."""
+        composed = sorted({r[1] for r in rows if r[2] == COMPOSED})
+        parts: dict[int, list[np.ndarray]] = {}
+        for chunk in _chunks(composed):
+            marks = ",".join("?" * len(chunk))
+            for article, data in self.db.execute(
+                    "SELECT article, shingles FROM entries"
+                    f" WHERE article IN ({marks}) AND paragraph >= 0 AND signature IS NULL",
+                    chunk):
+                parts.setdefault(article, []).append(unpack(data))
+        out = []
+        for entry, article, paragraph, data, signature in rows:
+            if not (paragraph is None or isinstance(paragraph, int) and paragraph >= COMPOSED):
+                raise BadData("an entry with a bad paragraph number")
+            shingles = unpack(data)
+            if paragraph == COMPOSED:
+                shingles = np.unique(np.concatenate([shingles, *parts.get(article, [])]))
+            out.append(_Row(entry, article, paragraph, shingles,
+                            unpack_signature(signature, self.num_perm), data))
+        return out
 
     def replace(self, batch: Batch, rekey: Rekey) -> None:
         with self._write() as db:
-            old: list[int] = []
+            known: dict[str, int] = {}
             for chunk in _chunks(batch.articles):
                 marks = ",".join("?" * len(chunk))
-                found = db.execute(f"SELECT id FROM articles WHERE key IN ({marks})", chunk).fetchall()
-                for (article_id,) in found:
-                    old.extend(i for (i,) in db.execute("SELECT id FROM entries WHERE article = ?",
-                                                        (article_id,)))
-                db.execute(f"DELETE FROM articles WHERE key IN ({marks})", chunk)
-            if old:
-                self._drop(db, old, rekey)
-            # The write lock is held, so the next free ids are ours.
+                known.update(db.execute(f"SELECT key, id FROM articles WHERE key IN ({marks})",
+                                        chunk).fetchall())
+            # Entries of re-added articles that did not change keep their ids (and their
+            # chunk records); the others go.
+            rows: list[tuple[Any, ...]] = []
+            for ids in _chunks(sorted(known.values())):
+                marks = ",".join("?" * len(ids))
+                rows.extend(db.execute("SELECT id, article, paragraph, shingles, signature"
+                                       f" FROM entries WHERE article IN ({marks})", ids))
+            old: dict[tuple[int, bytes, bytes | None], list[_Row]] = {}
+            for row in self._resolve(rows):
+                sig = None if row.signature is None else pack(row.signature)
+                old.setdefault((row.article, pack(row.shingles), sig), []).append(row)
             first_article = db.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
-            first_entry = db.execute("SELECT coalesce(max(id), 0) + 1 FROM entries").fetchone()[0]
+            new_articles = [key for key in batch.articles if key not in known]
             db.executemany("INSERT INTO articles (id, key) VALUES (?, ?)",
-                           [(first_article + i, key) for i, key in enumerate(batch.articles)])
-            db.executemany(
-                "INSERT INTO entries (id, article, paragraph, shingles) VALUES (?, ?, ?, ?)",
-                [(first_entry + i, first_article + owner, paragraph, pack(shingles))
-                 for i, (owner, paragraph, shingles)
-                 in enumerate(zip(batch.owner, batch.paragraph, batch.sets))])
-            ids = np.arange(first_entry, first_entry + len(batch), dtype=np.int64)
-            db.executemany("INSERT INTO bands (band, key, entry) VALUES (?, ?, ?)",
-                           _band_rows(ids, batch.keys))
+                           [(first_article + i, key) for i, key in enumerate(new_articles)])
+            known.update((key, first_article + i) for i, key in enumerate(new_articles))
+            extras = composed_extras(batch)
+            updates: list[tuple[int | None, bytes, int]] = []
+            fresh: list[tuple[int, int | None, bytes]] = []
+            for i, (owner, paragraph, shingles) in enumerate(zip(batch.owner, batch.paragraph,
+                                                                 batch.sets)):
+                signature = batch.signature(i)
+                whole = pack(shingles)
+                stored, blob = (COMPOSED, pack(extras[i])) if i in extras else (paragraph, whole)
+                reusable = old.get((known[batch.articles[owner]], whole,
+                                    None if signature is None else pack(signature)))
+                if reusable:
+                    row = reusable.pop()
+                    if (row.paragraph, row.data) != (stored, blob):
+                        updates.append((stored, blob, row.id))
+                else:
+                    fresh.append((i, stored, blob))
+            self._drop(db, [(r.id, r.shingles, r.signature) for rest in old.values() for r in rest],
+                       rekey)
+            db.executemany("UPDATE entries SET paragraph = ?, shingles = ? WHERE id = ?", updates)
+            first_entry = db.execute("SELECT coalesce(max(id), 0) + 1 FROM entries").fetchone()[0]
+            inserts = []
+            for n, (i, stored, blob) in enumerate(fresh):
+                signature = batch.signature(i)
+                inserts.append((first_entry + n, known[batch.articles[batch.owner[i]]], stored,
+                                blob, None if signature is None else pack(signature)))
+            db.executemany("INSERT INTO entries (id, article, paragraph, shingles, signature)"
+                           " VALUES (?, ?, ?, ?, ?)", inserts)
+            if fresh:
+                self._post(np.arange(first_entry, first_entry + len(fresh), dtype=np.int64),
+                           batch.keys[np.array([i for i, _, _ in fresh])])
 
     def remove(self, keys: Sequence[str], rekey: Rekey) -> int:
         removed = 0
@@ -222,79 +482,102 @@ class SqliteStore:
             for key in keys:
                 found = db.execute("SELECT id FROM articles WHERE key = ?", (key,)).fetchone()
                 if found is not None:
-                    ids = [i for (i,) in db.execute("SELECT id FROM entries WHERE article = ?", found)]
+                    rows = self._resolve(db.execute(
+                        "SELECT id, article, paragraph, shingles, signature FROM entries"
+                        " WHERE article = ?", found).fetchall())
                     db.execute("DELETE FROM articles WHERE id = ?", found)
                 else:
-                    ids = self._paragraph_ids(db, key)
-                self._drop(db, ids, rekey)
-                removed += len(ids)
+                    rows = self._resolve(self._paragraph_rows(db, key))
+                    if rows:  # the whole article stops being its paragraphs' union
+                        whole = self._resolve(db.execute(
+                            "SELECT id, article, paragraph, shingles, signature FROM entries"
+                            " WHERE article = ? AND paragraph = ?",
+                            (rows[0].article, COMPOSED)).fetchall())
+                        db.executemany("UPDATE entries SET paragraph = NULL, shingles = ?"
+                                       " WHERE id = ?", [(pack(w.shingles), w.id) for w in whole])
+                self._drop(db, [(r.id, r.shingles, r.signature) for r in rows], rekey)
+                removed += len(rows)
         return removed
 
     @staticmethod
-    def _paragraph_ids(db: sqlite3.Connection, key: str) -> list[int]:
+    def _paragraph_rows(db: sqlite3.Connection, key: str) -> list[tuple[Any, ...]]:
         parts = split_key(key)
         if parts is None:
             return []
-        rows = db.execute("SELECT e.id FROM entries e JOIN articles a ON a.id = e.article"
-                          " WHERE a.key = ? AND e.paragraph = ?", parts)
-        return [i for (i,) in rows]
+        return db.execute("SELECT e.id, e.article, e.paragraph, e.shingles, e.signature"
+                          " FROM entries e JOIN articles a ON a.id = e.article"
+                          " WHERE a.key = ? AND e.paragraph = ?", parts).fetchall()
 
     # -- reads ----------------------------------------------------------------------
 
     def candidates(self, keys: np.ndarray) -> list[list[Stored]]:
         rows = keys.shape[0]
         out: list[list[Stored]] = [[] for _ in range(rows)]
-        if rows == 0:
+        if rows == 0 or self._db is None:
             return out
-        stored = stored_keys(keys).tolist()
-        triples = [(q, band, key) for q, row in enumerate(stored) for band, key in enumerate(row)]
-        pairs: set[tuple[int, int]] = set()
-        own = not self._db.in_transaction  # else: inside transaction(), see its writes
+        own = not self.db.in_transaction  # else: inside transaction(), see its writes
         with self._guard():
             if own:
-                self._db.execute("BEGIN")  # one snapshot for the lookups and the fetch
+                self.db.execute("BEGIN")  # one snapshot for the lookups and the fetch
+            else:
+                self._flush()
             try:
-                for chunk in _chunks(triples):
-                    values = ",".join("(?,?,?)" for _ in chunk)
-                    flat = [v for triple in chunk for v in triple]
-                    pairs.update(self._db.execute(
-                        f"WITH q(qi, band, key) AS (VALUES {values}) SELECT q.qi, b.entry"
-                        " FROM q JOIN bands b ON b.band = q.band AND b.key = q.key", flat))
-                entries = self._fetch(sorted({entry for _, entry in pairs}))
+                bits = self._bits()
+                wanted = np.unique(postings.chunk_ids(postings.key32(keys), bits)).tolist()
+                found: list[tuple[int, bytes]] = []
+                for chunk in _chunks(wanted):
+                    marks = ",".join("?" * len(chunk))
+                    found.extend(self.db.execute(
+                        f"SELECT id, records FROM chunks WHERE id IN ({marks})", chunk))
+                query, entry = postings.probe(keys, found, bits)
+                entries = self._fetch(np.unique(entry).tolist())
             finally:
                 if own:
-                    self._db.execute("COMMIT")
-        for qi, entry in sorted(pairs):
-            stored = entries.get(entry)
+                    self.db.execute("COMMIT")
+        for qi, eid in zip(query.tolist(), entry.tolist()):
+            stored = entries.get(eid)
             if stored is not None:
                 out[qi].append(stored)
         return out
 
     def _fetch(self, ids: list[int]) -> dict[int, Stored]:
-        found: dict[int, Stored] = {}
+        rows, names = [], {}
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
-            for entry, article, paragraph, data in self._db.execute(
-                    "SELECT e.id, a.key, e.paragraph, e.shingles FROM entries e"
-                    f" JOIN articles a ON a.id = e.article WHERE e.id IN ({marks})", chunk):
-                found[entry] = Stored(article, paragraph, unpack(data))
-        return found
+            for entry, article, key, paragraph, data, signature in self.db.execute(
+                    "SELECT e.id, e.article, a.key, e.paragraph, e.shingles, e.signature"
+                    f" FROM entries e JOIN articles a ON a.id = e.article WHERE e.id IN ({marks})",
+                    chunk):
+                if not isinstance(key, str):
+                    raise BadData("an entry with a bad article key")
+                rows.append((entry, article, paragraph, data, signature))
+                names[entry] = key
+        return {row.id: Stored(names[row.id], None if row.paragraph == COMPOSED else row.paragraph,
+                               row.shingles, row.signature) for row in self._resolve(rows)}
 
     def contains(self, key: str) -> bool:
+        if self._db is None:
+            return False
         with self._guard():
-            if self._db.execute("SELECT 1 FROM articles WHERE key = ?", (key,)).fetchone():
+            if self.db.execute("SELECT 1 FROM articles WHERE key = ?", (key,)).fetchone():
                 return True
-            return bool(self._paragraph_ids(self._db, key))
+            return bool(self._paragraph_rows(self.db, key))
 
     def articles(self) -> Iterator[str]:
+        if self._db is None:
+            return
         with self._guard():
-            keys = [key for (key,) in self._db.execute("SELECT key FROM articles ORDER BY key")]
+            keys = [key for (key,) in self.db.execute("SELECT key FROM articles ORDER BY key")]
+            if not all(isinstance(key, str) for key in keys):
+                raise BadData("an article key that is not text")
         yield from keys
 
     def count(self) -> tuple[int, int]:
+        if self._db is None:
+            return 0, 0
         with self._guard():
-            articles = self._db.execute("SELECT count(*) FROM articles").fetchone()[0]
-            entries = self._db.execute("SELECT count(*) FROM entries").fetchone()[0]
+            articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+            entries = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
         return int(articles), int(entries)
 
     def size_bytes(self) -> int | None:
@@ -305,31 +588,107 @@ class SqliteStore:
         return total
 
     def close(self) -> None:
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
 
 
-def _chunks(items: Sequence[_T]) -> Iterator[list[_T]]:
+class _Row(NamedTuple):
+    id: int
+    article: int
+    paragraph: int | None  # as stored: COMPOSED for a whole article kept as its extras
+    shingles: np.ndarray  # the whole set
+    signature: np.ndarray | None
+    data: bytes  # the stored shingles
+
+
+class _Pending:
+    """Band keys of one transaction, not yet in the chunks."""
+
+    def __init__(self, buffer_size: int) -> None:
+        self.buffer_size = max(1, buffer_size)
+        self.ids: list[np.ndarray] = []
+        self.keys: list[np.ndarray] = []  # (n, bands) key32 each
+        self.count = 0
+        self.removed: dict[int, set[int]] = {}  # chunk id -> entries to take out of it
+        self.spilled = 0  # parts in the temporary ``spill`` table
+        self.spill_dead: set[int] = set()  # spilled entries removed since
+        self._first_id: int | None = None  # the smallest id buffered or spilled
+
+    def __bool__(self) -> bool:
+        return bool(self.count or self.spilled or self.removed)
+
+    def post(self, ids: np.ndarray, keys: np.ndarray) -> None:
+        if not len(ids):
+            return
+        low = int(ids.min())
+        self._first_id = low if self._first_id is None else min(self._first_id, low)
+        self.ids.append(np.asarray(ids, dtype=np.uint32))
+        self.keys.append(postings.key32(keys))
+        self.count += len(ids)
+
+    def unpost(self, ids: np.ndarray, keys: np.ndarray, bits: int) -> None:
+        """Entries removed: from the chunks, and from the buffer when written in this
+        transaction (ids of earlier transactions are all below ``_first_id``)."""
+        for chunk, dead in postings.removals(ids, keys, bits).items():
+            self.removed.setdefault(chunk, set()).update(dead)
+        if self._first_id is None or not len(ids) or int(ids.max()) < self._first_id:
+            return
+        fresh = np.array([i for i in ids.tolist() if i >= self._first_id], dtype=np.int64)
+        for n, buffered in enumerate(self.ids):
+            keep = ~np.isin(buffered, fresh)
+            if not keep.all():
+                self.count -= int((~keep).sum())
+                self.ids[n], self.keys[n] = buffered[keep], self.keys[n][keep]
+        self.spill_dead.update(fresh.tolist())
+
+    def spill(self, db: sqlite3.Connection) -> None:
+        """Move the buffered keys to a temporary table, one row per band: memory stays
+        bounded and the chunks are still written in one pass at the commit."""
+        if not self.count:
+            return
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS spill (band INTEGER, part INTEGER,"
+                   " ids BLOB, keys BLOB, PRIMARY KEY (band, part))")
+        ids = np.concatenate(self.ids).astype("<u4").tobytes()
+        keys = np.concatenate(self.keys)
+        db.executemany("INSERT INTO temp.spill VALUES (?, ?, ?, ?)",
+                       ((band, self.spilled, ids, keys[:, band].astype("<u4").tobytes())
+                        for band in range(keys.shape[1])))
+        self.spilled += 1
+        self.ids, self.keys, self.count = [], [], 0
+
+    def bands(self, db: sqlite3.Connection) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """All additions, spilled and buffered, band by band: ``(band, key32, ids)``."""
+        if not (self.count or self.spilled):
+            return
+        if self.spilled:
+            bands = db.execute("SELECT max(band) + 1 FROM temp.spill").fetchone()[0]
+        else:
+            bands = self.keys[0].shape[1]
+        dead = np.fromiter(self.spill_dead, dtype=np.int64, count=len(self.spill_dead))
+        for band in range(bands):
+            ids, keys = list(self.ids), [k[:, band] for k in self.keys]
+            if self.spilled:
+                for raw_ids, raw_keys in db.execute(
+                        "SELECT ids, keys FROM temp.spill WHERE band = ? ORDER BY part", (band,)):
+                    ids.append(np.frombuffer(raw_ids, dtype="<u4"))
+                    keys.append(np.frombuffer(raw_keys, dtype="<u4"))
+            all_ids, all_keys = np.concatenate(ids), np.concatenate(keys)
+            if len(dead):
+                keep = ~np.isin(all_ids, dead)
+                all_ids, all_keys = all_ids[keep], all_keys[keep]
+            yield band, all_keys, all_ids
+
+    def clear(self, db: sqlite3.Connection) -> None:
+        if self.spilled:
+            db.execute("DELETE FROM temp.spill")
+        self.ids, self.keys, self.count = [], [], 0
+        self.removed = {}
+        self.spilled = 0
+        self.spill_dead = set()
+        self._first_id = None
+
+
+def _chunks(items: Sequence[_T] | Iterable[_T]) -> Iterator[list[_T]]:
+    items = list(items)
     for start in range(0, len(items), _CHUNK):
-        yield list(items[start: start + _CHUNK])
-
-
-def stored_keys(keys: np.ndarray) -> np.ndarray:
-    """Band keys as stored: the top 31 bits, which SQLite keeps in 4 bytes instead of 8.
-
-    Two different buckets then share a row key with odds of one in two billion per
-    lookup; that only adds a candidate, which verification rejects.
-    """
-    rows: np.ndarray = (np.ascontiguousarray(keys, dtype=np.uint64) >> np.uint64(33)).astype(np.int64)
-    return rows
-
-
-def _band_rows(ids: np.ndarray, keys: np.ndarray) -> Iterator[tuple[int, int, int]]:
-    """``(band, key, entry)`` rows sorted by band and key, which keeps B-tree inserts local."""
-    n, bands = keys.shape if keys.size else (len(ids), 0)
-    if n == 0 or bands == 0:
-        return iter(())
-    band_col = np.tile(np.arange(bands, dtype=np.int64), n)
-    key_col = stored_keys(keys).ravel()
-    entry_col = np.repeat(ids, bands)
-    order = np.argsort((band_col << 31) | key_col, kind="stable")
-    return zip(band_col[order].tolist(), key_col[order].tolist(), entry_col[order].tolist())
+        yield items[start: start + _CHUNK]

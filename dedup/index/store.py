@@ -10,19 +10,25 @@ import numpy as np
 
 from .model import Batch, Stored
 
-# Band keys of shingle sets, computed by the index (a back-end never hashes).
-Rekey = Callable[[list[np.ndarray]], np.ndarray]
+# Band keys of stored entries (from their shingles, or their signature), computed by
+# the index: a back-end never hashes.
+Rekey = Callable[[Sequence[Stored]], np.ndarray]
 
 
 class Store(Protocol):
     location: str
     backend: str
+    num_perm: int | None  # set by the index once the settings are known: values are checked
 
     def read_meta(self) -> dict[str, str] | None:
-        """The index's metadata, ``None`` when the location is empty (a new index)."""
+        """The index's metadata (with ``schema_version``), ``None`` when the location is
+        empty (a new index)."""
 
     def create(self, meta: dict[str, str]) -> dict[str, str]:
         """Create the index unless another process just did; return the stored metadata."""
+
+    def upgrade(self, rekey: Rekey) -> None:
+        """Bring an index of an older schema to the current one (in place, atomically)."""
 
     def replace(self, batch: Batch, rekey: Rekey) -> None:
         """Atomically drop every entry of ``batch.articles`` and add the batch's entries."""
@@ -33,8 +39,9 @@ class Store(Protocol):
     def candidates(self, keys: np.ndarray) -> list[list[Stored]]:
         """For each row of band keys, the entries sharing at least one band."""
 
-    def transaction(self) -> AbstractContextManager[None]:
-        """Group writes into one transaction where the back-end has them."""
+    def transaction(self, buffer_size: int | None = None) -> AbstractContextManager[None]:
+        """Group writes into one transaction where the back-end has them, buffering up to
+        ``buffer_size`` entries' band keys before writing them."""
 
     def contains(self, key: str) -> bool: ...
 

@@ -1,0 +1,222 @@
+"""Redis: an add killed half-way (server or client) leaves whole articles only, each
+found by a query after the restart; the buckets stay datasketch's layout."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_index import SYLLABLES, synthetic_article
+
+from dedup import MinHashIndex
+from dedup.io.reader import Article
+
+pytestmark = pytest.mark.redis
+redis = pytest.importorskip("redis")
+BINARY = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """A redis-server of this test's own, persisting to an append-only file in ``folder``."""
+
+    def __init__(self, folder: Path) -> None:
+        if not os.path.exists(BINARY):
+            pytest.skip("redis-server is not installed")
+        self.folder, self.port = folder, _free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [BINARY, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.folder),
+             "--save", "", "--appendonly", "yes", "--appendfsync", "everysec"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis(host="127.0.0.1", port=self.port)
+        for _ in range(200):
+            try:
+                if client.ping():
+                    break
+            except redis.exceptions.BusyLoadingError:
+                pass
+            except redis.ConnectionError:
+                pass
+            time.sleep(0.05)
+        else:
+            pytest.fail("redis-server did not start")
+        client.close()
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=30)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    running = Server(tmp_path)
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _bkey(value: object) -> bytes:
+    return np.array([value], dtype=">u8").tobytes()
+
+
+def text_of(key: str) -> str:
+    return synthetic_article(random.Random(key), 1 + sum(map(ord, key)) % 4)
+
+
+ADDER = f"""
+import random, sys
+from dedup import MinHashIndex
+from dedup.io.reader import Article
+from dedup.io.reader import Article
+SYLLABLES = {SYLLABLES!r}
+{inspect.getsource(synthetic_article)}
+{inspect.getsource(text_of)}
+url, name = sys.argv[1], sys.argv[2]
+with MinHashIndex(url, name=name) as index:
+    keys = [f"art-{{i}}" for i in range(4000)]
+    index.add_articles((Article(k, text_of(k), k) for k in keys), batch_size=40)
+"""
+
+
+def start_adder(url: str, name: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", ADDER, url, name],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_for_articles(url: str, name: str, count: int, adder: subprocess.Popen[bytes]) -> None:
+    client = redis.Redis.from_url(url)
+    try:
+        for _ in range(1200):
+            if client.hlen(f"{name}:articles") >= count or adder.poll() is not None:
+                return
+            time.sleep(0.01)
+    finally:
+        client.close()
+
+
+def check_whole(url: str, name: str) -> int:
+    """Every listed entry has its set, its owner and all its buckets, and a query of its
+    article's text finds it; nothing is stored that is not listed. The articles."""
+    client = redis.Redis.from_url(url)
+    with MinHashIndex(url, name=name, create=False) as index:
+        listed = {}
+        for article in index:
+            paragraphs = index._store._article_entries([article])[article]
+            listed[article] = paragraphs
+        entries = {k.decode() for k in client.hkeys(f"{name}:entries")}
+        owners = {k.decode() for k in client.hkeys(f"{name}:owners")}
+        every = {e for keys in listed.values() for e in keys}
+        assert every == entries == owners
+        stored = index._store._stored(sorted(every))
+        keys = index._rekey([s for s in stored if s is not None])
+        for row, entry in enumerate(sorted(every)):
+            for band in range(index.bands):
+                bucket = index._store.table_name(band) + _bkey(keys[row, band])
+                assert client.sismember(bucket, entry), (entry, band)
+        for article, paragraphs in listed.items():
+            found = {m.key for m in index.query(text_of(article)) if m.jaccard == 1.0}
+            assert set(paragraphs) <= found, article
+    client.close()
+    return len(listed)
+
+
+@pytest.mark.slow
+def test_a_server_killed_mid_add_restarts_with_whole_articles_only(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    done = []
+    for trial in range(3):
+        folder = tmp_path / f"server{trial}"
+        folder.mkdir()
+        server = Server(folder)
+        server.start()
+        try:
+            name = f"kill{trial}"
+            adder = start_adder(server.url, name)
+            wait_for_articles(server.url, name, rng.randint(40, 400), adder)
+            time.sleep(rng.random() * 0.3)  # land anywhere inside a batch
+            server.kill()
+            adder.wait(timeout=60)
+            server.start()  # replays the append-only file
+            done.append(check_whole(server.url, name))
+        finally:
+            server.stop()
+    assert all(0 < n < 4000 for n in done), done
+
+
+@pytest.mark.slow
+def test_a_client_killed_mid_add_leaves_whole_articles_only(server: Server) -> None:
+    rng = random.Random(8)
+    for trial in range(3):
+        name = f"client{trial}"
+        adder = start_adder(server.url, name)
+        wait_for_articles(server.url, name, rng.randint(40, 400), adder)
+        time.sleep(rng.random() * 0.3)
+        os.kill(adder.pid, signal.SIGKILL)
+        adder.wait(timeout=30)
+        assert 0 < check_whole(server.url, name) < 4000
+
+
+def test_buckets_are_datasketch_redis_storage(server: Server) -> None:
+    from datasketch.storage import unordered_storage
+
+    with MinHashIndex(server.url, name="ds") as index:
+        entries = index.add("one", text_of("one"))
+        stored = index._store._stored(["one"])[0]
+        assert stored is not None
+        keys = index._rekey([stored])
+        config = {"type": "redis", "redis": {"host": "127.0.0.1", "port": server.port}}
+        for band in (0, index.bands - 1):
+            table = unordered_storage(config, name=index._store.table_name(band))
+            bkey = _bkey(keys[0, band])
+            assert b"one" in table.get(bkey) and bkey in set(table.keys())
+        assert index.remove("one") == entries
+        table = unordered_storage(config, name=index._store.table_name(0))
+        assert table.size() == 0  # emptied buckets leave the table's key list too
+
+
+def test_a_bulk_add_is_one_transaction_per_batch(server: Server) -> None:
+    """Pipelined: a batch of articles is one MULTI/EXEC with one script adding all its
+    bucket memberships, not 42 commands per entry sent by the client."""
+    rng = random.Random(9)
+    client = redis.Redis(host="127.0.0.1", port=server.port)
+    with MinHashIndex(server.url, name="rt") as index:
+        client.config_resetstat()
+        with index.insertion_session():
+            index.add_articles([Article(f"a{i}", synthetic_article(rng), f"a{i}")
+                                for i in range(200)], batch_size=100)
+        assert index.stats().entries == 800
+    stats = client.info("commandstats")
+    client.close()
+    assert stats["cmdstat_exec"]["calls"] == 2 and stats["cmdstat_eval"]["calls"] == 2
+    assert stats["cmdstat_sadd"]["calls"] == 800 * 42  # made by the script, server-side
