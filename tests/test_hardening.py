@@ -166,6 +166,143 @@ def test_a_fifo_or_a_device_is_one_error_line(tmp_path: Path) -> None:
     assert (tmp_path / "news" / "good.txt").read_text(encoding="utf-8") == CLEAN
 
 
+# --- 8. links, owners, modes, read-only files ---------------------------------------------------
+
+
+@POSIX
+def test_mode_owner_and_group_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text(DIRTY, encoding="utf-8")
+    path.chmod(0o640)
+    owner = (12345, 23456) if os.geteuid() == 0 else (os.getuid(), os.getgid())
+    if os.geteuid() == 0:
+        os.chown(path, *owner)
+    assert run(str(path)).exit_code == 1
+    st = path.stat()
+    assert path.read_text(encoding="utf-8") == CLEAN
+    assert stat.S_IMODE(st.st_mode) == 0o640
+    assert (st.st_uid, st.st_gid) == owner
+
+
+# --- 9. temporary files of killed runs ------------------------------------------------------------
+
+
+@POSIX
+def test_stale_temporary_files_are_removed_by_a_later_run(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(DIRTY, encoding="utf-8")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    old = time.time() - 2 * 3600
+    stale = [tmp_path / f".dedup-{dead}-k2j4h5g6.tmp", tmp_path / ".dedup-a1b2c3d4.tmp"]
+    orphan = tmp_path / f".dedup-{dead}-zz11yy22.tmp"
+    fresh = [tmp_path / f".dedup-{os.getppid()}-q1w2e3r4.tmp",  # a live process, recent
+             tmp_path / f".dedup-{dead}-recent12.tmp",  # just written
+             tmp_path / ".dedup-notes.txt"]  # not ours
+    for path in [*stale, orphan, *fresh]:
+        path.write_text("partial", encoding="utf-8")
+    for path in stale:
+        os.utime(path, (old, old))
+    os.utime(orphan, (time.time() - 120, time.time() - 120))
+    assert run(str(tmp_path / "a.txt")).exit_code == 1
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(["a.txt", *(p.name for p in fresh)])
+
+
+KILLER = r"""
+import os, random, signal, sys, time
+from pathlib import Path
+from dedup.cli.main import main
+from dedup.errors import UsageError
+import dedup.pipeline.clean, dedup.report.clean  # everything a clean needs, loaded once
+
+folder, trials, seed = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(seed)
+# Writing is a short part of a clean: slow each fsync down so that the kills land
+# while files are being written as often as before.
+real_fsync = os.fsync
+def slow_fsync(fd):
+    time.sleep(0.01)
+    real_fsync(fd)
+os.fsync = slow_fsync
+
+def clean_once():
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+        try:
+            main(["clean", "-q", "--scope", "within", str(folder)])
+        finally:
+            os._exit(0)
+    return pid
+
+def reset():
+    for name in os.listdir(folder):
+        if name.startswith(".dedup-"):
+            os.unlink(folder / name)
+    for name, data in SOURCES.items():
+        (folder / name).write_bytes(data)
+
+SOURCES = {p.name: p.read_bytes() for p in folder.iterdir()}
+try:  # warm up here (models, caches) so that each child only cleans
+    main(["clean", "-q", "--check", "--scope", "within", str(folder)])
+except SystemExit:
+    pass
+started = time.perf_counter()
+os.waitpid(clean_once(), 0)
+duration = time.perf_counter() - started
+RESULTS = {p.name: p.read_bytes() for p in folder.iterdir() if not p.name.startswith(".dedup-")}
+for trial in range(trials):
+    reset()
+    pid = clean_once()
+    time.sleep(rng.uniform(0.4 * duration, duration))  # mostly while writing
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    for name in SOURCES:
+        data = (folder / name).read_bytes() if (folder / name).exists() else None
+        if data not in (SOURCES[name], RESULTS[name]):
+            print(f"WRONG {trial} {name}")
+    extra = [n for n in os.listdir(folder) if n not in SOURCES]
+    if any(not n.startswith(".dedup-") for n in extra):
+        print(f"EXTRA {trial} {extra}")
+    new = sum(1 for name in SOURCES if (folder / name).read_bytes() != SOURCES[name])
+    print(f"TRIAL {trial} {len(extra)} {new}")
+print(f"DURATION {duration:.3f}")
+"""
+
+
+@POSIX
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_random_kills_during_clean_lose_nothing(tmp_path: Path) -> None:
+    """100 cleans killed with SIGKILL at random moments: every file is wholly old or
+    wholly new, nothing else appears but temporary files, which a later run removes."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for k in range(4):
+        (folder / f"{k}.txt").write_text(DIRTY.replace("Monday", f"day {k}"), encoding="utf-8")
+    lines = b"".join(record(id=f"r{k}", text=DIRTY.replace("Monday", f"night {k}")) for k in range(8))
+    (folder / "wire.jsonl").write_bytes(lines + record(id="plain", text=EDITED))
+    (folder / "wire.jsonl.gz").write_bytes(gzip.compress(lines))
+    done = subprocess.run([sys.executable, "-c", KILLER, str(folder), "100", "18"],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.splitlines()
+    assert [line for line in out if line.startswith(("WRONG", "EXTRA"))] == []
+    assert sum(1 for line in out if line.startswith("TRIAL")) == 100
+    trials = [line.split() for line in out if line.startswith("TRIAL")]
+    temps = sum(int(t[2]) for t in trials)
+    partly = sum(1 for t in trials if 0 < int(t[3]) < 6)
+    print(f"kills during clean: 100 trials, 0 files wrong; killed while writing in {partly} "
+          f"(some files new, some old); {temps} temporary files left; {out[-1]}")
+    # A later run finishes the job and removes what the last killed run left.
+    for path in folder.glob(".dedup-*"):
+        os.utime(path, (time.time() - 2 * 3600,) * 2)
+    assert run("--scope", "within", str(folder)).exit_code in (0, 1)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"{k}.txt" for k in range(4)] + ["wire.jsonl", "wire.jsonl.gz"])
+    assert (folder / "3.txt").read_text(encoding="utf-8") == CLEAN.replace("Monday", "day 3")
+
+
 # --- encodings ---------------------------------------------------------------------------------------
 
 
