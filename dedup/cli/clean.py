@@ -56,6 +56,7 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
     Exit codes: 0 nothing to change, 1 files changed (or would change with
     --check/--diff), 2 usage or input errors.
     """
+    from ..io.reader import display_name
     from ..pipeline.clean import clean_inputs
     from ..report.clean import diff, render_rich, to_json
 
@@ -67,7 +68,8 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
 
         sys.exit(spark_clean(paths, run, options, check=check,
                              master=flags.get("spark_master"), output=flags.get("output")))
-    stdin = sys.stdin.buffer.read() if "-" in paths else None
+    # Bounded: beyond the limit the reader reports standard input as too large.
+    stdin = sys.stdin.buffer.read(run.read_options().max_input_size + 1) if "-" in paths else None
     started = time.perf_counter()
     with progress_bar(run, "cleaning") as progress, _linked_index(run, settings) as index:
         result = clean_inputs(paths, settings, run.read_options(), options, jobs=run.jobs,
@@ -92,7 +94,7 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
                 sys.stdout.flush()
     if check:
         for outcome in changed:
-            click.echo(f"would clean {outcome.path}", err=True)
+            click.echo(f"would clean {display_name(outcome.path)}", err=True)
     if fmt == "rich" and not run.quiet and not show_diff:
         render_rich(result, error_console(), elapsed)
     if html_path:
@@ -106,24 +108,26 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
 def _write(result: Any, output_dir: str | None) -> list[Any]:
     """Replace changed inputs in place, or write every input under ``output_dir``.
 
-    A file that cannot be written is left as it was and reported; the others go on.
+    A file that cannot be written, or that changed since it was read, is left as it
+    is and reported; the others go on.
     """
-    from ..errors import InputError
-    from ..io.writer import atomic_write, gzip_bytes
+    from ..errors import InputError, WriteRefused
+    from ..io.reader import display_name
+    from ..pipeline.clean import write_outcome
 
     errors = []
     for outcome in result.files:
         if outcome.path == "-":
             continue
-        data = gzip_bytes(outcome.new) if outcome.path.lower().endswith(".gz") else outcome.new
-        target = os.path.join(output_dir, _relative(outcome.path)) if output_dir else outcome.path
-        if output_dir is None and not outcome.changed:
-            continue
+        target = os.path.join(output_dir, _relative(outcome.path)) if output_dir else None
         try:
-            atomic_write(target, data)
+            write_outcome(outcome, target)
+        except WriteRefused as exc:
+            errors.append(InputError(display_name(target or outcome.path), str(exc)))
         except OSError as exc:
             reason = (exc.strerror or str(exc)).lower()
-            errors.append(InputError(target, f"cannot write: {reason}"))
+            errors.append(InputError(display_name(target or outcome.path),
+                                     f"cannot write: {reason}"))
     return errors
 
 

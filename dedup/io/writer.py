@@ -22,7 +22,7 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any, BinaryIO
 
 from ..errors import WriteRefused
@@ -281,31 +281,119 @@ def read_bytes(path: str) -> bytes:
         return handle.read()
 
 
-def jsonl_lines(path: str) -> list[bytes]:
-    """The raw lines (with their terminators) of a JSON lines file, gzip or not."""
-    if path.lower().endswith(".gz"):
-        with gzip.open(path, "rb") as handle:
-            return handle.read().splitlines(keepends=True)
-    with open(path, "rb") as handle:
-        return handle.read().splitlines(keepends=True)
+# --- JSON lines -------------------------------------------------------------------------
+
+_WS = " \t\n\r"
 
 
-def rewrite_jsonl(lines: list[bytes], changed: Mapping[int, dict[str, Any] | None]) -> bytes:
-    """The file with record ``line`` (1-based) replaced, or dropped when mapped to None.
+def value_span(line: str, field: str) -> tuple[int, int] | None:
+    """``(start, end)`` of the value of the top-level key ``field`` in the JSON object
+    ``line`` (its last occurrence, the one a JSON parser keeps), or ``None``.
 
-    Untouched records keep their original bytes.
+    Example:
+        >>> line = '{"id": 1, "text": "a \\\\"b\\\\"", "n": 1.10}'
+        >>> start, end = value_span(line, "text")
+        >>> line[start:end]
+        '"a \\\\"b\\\\""'
     """
-    out = []
-    for number, raw in enumerate(lines, 1):
-        if number not in changed:
-            out.append(raw)
+    decoder = json.JSONDecoder()
+    i = _skip(line, 0)
+    if line[i:i + 1] != "{":
+        return None
+    i = _skip(line, i + 1)
+    found = None
+    if line[i:i + 1] == "}":
+        return None
+    while True:
+        if line[i:i + 1] != '"':
+            return None
+        key, i = json.decoder.scanstring(line, i + 1)  # type: ignore[attr-defined]
+        i = _skip(line, i)
+        if line[i:i + 1] != ":":
+            return None
+        start = _skip(line, i + 1)
+        _, end = decoder.raw_decode(line, start)
+        if key == field:
+            found = (start, end)
+        i = _skip(line, end)
+        if line[i:i + 1] == ",":
+            i = _skip(line, i + 1)
             continue
-        record = changed[number]
-        if record is None:
+        return found if line[i:i + 1] == "}" else None
+
+
+def _skip(line: str, i: int) -> int:
+    while i < len(line) and line[i] in _WS:
+        i += 1
+    return i
+
+
+def replace_value(raw: bytes, field: str, value: str) -> bytes:
+    """The JSON lines record ``raw`` with only the value of ``field`` replaced by the
+    string ``value``: every other byte (BOM, spaces, numbers as written, duplicate
+    keys, the line ending) stays. Escapes follow the original: ``\\uXXXX`` when the
+    old value was written in ASCII although it held other characters.
+
+    Example:
+        >>> replace_value(b' {"n": 1e400, "text": "old", "m": 1.10}\\r\\n', "text", "new")
+        b' {"n": 1e400, "text": "new", "m": 1.10}\\r\\n'
+    """
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    line = raw[3:].decode("utf-8") if bom else raw.decode("utf-8")
+    span = value_span(line, field)
+    if span is None:
+        raise ValueError(f"no {field!r} value in the record")
+    start, end = span
+    old = line[start:end]
+    ascii_escaped = old.isascii() and not json.loads(old).isascii()
+    new = json.dumps(value, ensure_ascii=ascii_escaped)
+    return (b"\xef\xbb\xbf" if bom else b"") + (line[:start] + new + line[end:]).encode("utf-8")
+
+
+def iter_lines(handle: Any) -> Iterator[bytes]:
+    """The lines of a binary stream as the reader numbers them (split after ``\\n``),
+    with memory bounded: an overlong line comes in pieces, the last ending in ``\\n``."""
+    while True:
+        piece = handle.readline(_CHUNK)
+        if not piece:
+            return
+        yield piece
+
+
+def rewrite_jsonl(source: IO[bytes], out: IO[bytes], changed: Mapping[int, str | None],
+                  field: str) -> None:
+    """Copy the JSON lines of ``source`` to ``out``, record by record: line ``n``
+    (1-based) mapped to ``None`` is dropped, mapped to a string gets that text as its
+    ``field`` value (see :func:`replace_value`); every other line keeps its bytes.
+    A changed line that is no longer a record with that field (the file changed since
+    it was read) raises :class:`WriteRefused`."""
+    number = 0
+    partial = False  # inside an overlong line, copied piece by piece
+    for piece in iter_lines(source):
+        if not partial:
+            number += 1
+        complete = piece.endswith(b"\n")
+        if number in changed:
+            if partial or not complete:
+                # A changed record was read whole, so it is shorter than the reader's
+                # limit: gather it (bounded by that limit).
+                pieces = [piece]
+                while not pieces[-1].endswith(b"\n"):
+                    more = source.readline(_CHUNK)
+                    if not more:
+                        break
+                    pieces.append(more)
+                piece, complete = b"".join(pieces), True
+            text = changed[number]
+            if text is not None:
+                try:
+                    out.write(replace_value(piece, field, text))
+                except ValueError:  # not the record that was read: the file changed
+                    raise WriteRefused(CHANGED) from None
+            partial = False
             continue
-        ending = b"\r\n" if raw.endswith(b"\r\n") else b"\n" if raw.endswith(b"\n") else b""
-        out.append(json.dumps(record, ensure_ascii=False).encode("utf-8") + ending)
-    return b"".join(out)
+        out.write(piece)
+        partial = not complete
 
 
 def gzip_bytes(data: bytes) -> bytes:
