@@ -64,6 +64,78 @@ def record(**fields: object) -> bytes:
     return json.dumps(fields).encode() + b"\n"
 
 
+# --- 1. --output-dir keeps every input apart -----------------------------------------------
+
+
+def test_output_dir_keeps_same_named_inputs_from_two_folders_apart(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for folder, text in (("a", DIRTY), ("b", DIRTY.replace("Monday", "Sunday"))):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.txt").write_text(text, encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = run("--output-dir", "out", str(tmp_path / "a" / "x.txt"), str(tmp_path / "b" / "x.txt"))
+    assert result.exit_code == 1, result.stderr
+    assert (work / "out" / "a" / "x.txt").read_text(encoding="utf-8") == CLEAN
+    assert (work / "out" / "b" / "x.txt").read_text(encoding="utf-8") == CLEAN.replace("Monday", "Sunday")
+
+
+def test_output_dir_refuses_two_inputs_on_one_path_and_names_both(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work, other = tmp_path / "work", tmp_path / "other"
+    work.mkdir()
+    other.mkdir()
+    (work / "x.txt").write_text(DIRTY, encoding="utf-8")
+    (other / "x.txt").write_text(EDITED, encoding="utf-8")
+    monkeypatch.chdir(work)
+    result = run("--output-dir", "out", "x.txt", str(other / "x.txt"))
+    assert result.exit_code == 2
+    [line] = error_lines(result.stderr)
+    assert str(other / "x.txt") in line and "x.txt" in line.split("like")[1]
+    assert (work / "out" / "x.txt").read_text(encoding="utf-8") == CLEAN
+
+
+@pytest.mark.parametrize("out", ["file/out", "file"])
+def test_output_dir_is_checked_before_anything_is_written(tmp_path: Path, out: str) -> None:
+    (tmp_path / "a.txt").write_text(DIRTY, encoding="utf-8")
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    result = run("--output-dir", str(tmp_path / out), str(tmp_path / "a.txt"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("dedup: error:") and "--output-dir" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == DIRTY
+
+
+@pytest.mark.parametrize("html", ["folder", "missing/r.html", "file/r.html"])
+def test_html_path_is_checked_before_anything_is_written(tmp_path: Path, html: str) -> None:
+    (tmp_path / "a.txt").write_text(DIRTY, encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    result = run("--html", str(tmp_path / html), str(tmp_path / "a.txt"))
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"dedup: error: {tmp_path / html}: --html ")
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == DIRTY
+
+
+@POSIX
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640)])
+def test_new_files_get_the_mode_the_umask_gives(tmp_path: Path, umask: int, mode: int) -> None:
+    (tmp_path / "a.txt").write_text(DIRTY, encoding="utf-8")
+    old = os.umask(umask)
+    try:
+        result = run("--output-dir", str(tmp_path / "out"), "--html", str(tmp_path / "r.html"),
+                     str(tmp_path / "a.txt"))
+    finally:
+        os.umask(old)
+    assert result.exit_code == 1, result.stderr
+    written = tmp_path / "out" / "a.txt" if (tmp_path / "out" / "a.txt").exists() else \
+        next((tmp_path / "out").rglob("a.txt"))
+    assert stat.S_IMODE(written.stat().st_mode) == mode
+    assert stat.S_IMODE((tmp_path / "r.html").stat().st_mode) == mode
+
+
 # --- 2. a file edited while clean runs is left as the editor saved it -------------------------
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from ..errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND
+from ..errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, DedupError
 from .common import (
     Run,
     common_options,
@@ -32,11 +32,11 @@ from .common import (
                    "or the newest record by --date-field [first].")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if anything would change.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff on stdout; write nothing.")
-@click.option("--output-dir", type=click.Path(file_okay=False), metavar="DIR",
+@click.option("--output-dir", type=click.Path(), metavar="DIR",
               help="Write cleaned copies under DIR (same relative paths) instead of in place.")
 @click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich",
               help="Rich report on stderr, or the edits as JSON on stdout.")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False), metavar="FILE",
+@click.option("--html", "html_path", type=click.Path(), metavar="FILE",
               help="Also save the report as a standalone HTML page.")
 @click.option("--fix-joins/--no-fix-joins", default=None,
               help="Put back the space lost between glued sentences ('added.The') [on].")
@@ -68,6 +68,11 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
 
         sys.exit(spark_clean(paths, run, options, check=check,
                              master=flags.get("spark_master"), output=flags.get("output")))
+    # Every output path is checked before anything is written.
+    if output_dir is not None and not (check or show_diff):
+        _check_output_dir(output_dir)
+    if html_path:
+        _check_output_file(html_path, "--html")
     # Bounded: beyond the limit the reader reports standard input as too large.
     stdin = sys.stdin.buffer.read(run.read_options().max_input_size + 1) if "-" in paths else None
     started = time.perf_counter()
@@ -116,10 +121,16 @@ def _write(result: Any, output_dir: str | None) -> list[Any]:
     from ..pipeline.clean import write_outcome
 
     errors = []
-    for outcome in result.files:
-        if outcome.path == "-":
+    files = [f for f in result.files if f.path != "-"]
+    targets: dict[str, str | None] = dict.fromkeys((f.path for f in files), None)
+    if output_dir is not None:
+        placed, clashes = _targets([f.path for f in files], output_dir)
+        targets = {**placed}
+        errors.extend(clashes)
+    for outcome in files:
+        if outcome.path not in targets:
             continue
-        target = os.path.join(output_dir, _relative(outcome.path)) if output_dir else None
+        target = targets[outcome.path]
         try:
             write_outcome(outcome, target)
         except WriteRefused as exc:
@@ -129,6 +140,75 @@ def _write(result: Any, output_dir: str | None) -> list[Any]:
             errors.append(InputError(display_name(target or outcome.path),
                                      f"cannot write: {reason}"))
     return errors
+
+
+def _targets(paths: list[str], output_dir: str) -> tuple[dict[str, str | None], list[Any]]:
+    """Where each input goes under ``output_dir``: its path relative to here when it
+    is inside, else relative to the deepest folder holding every input outside; two
+    inputs that would land on one path are an error naming both (the first is written)."""
+    from ..errors import InputError
+    from ..io.reader import display_name
+
+    outside = [os.path.abspath(p) for p in paths if not _inside_here(p)]
+    root = os.path.commonpath([os.path.dirname(p) for p in outside]) if outside else None
+    targets: dict[str, str | None] = {}
+    taken: dict[str, str] = {}
+    errors = []
+    for path in paths:
+        rel = os.path.relpath(path) if root is None or _inside_here(path) else \
+            os.path.relpath(os.path.abspath(path), root)
+        target = os.path.normpath(os.path.join(output_dir, rel))
+        key = os.path.normcase(target)
+        if key in taken:
+            errors.append(InputError(display_name(path), f"would be written to "
+                          f"{display_name(target)} like {display_name(taken[key])}; not written"))
+            continue
+        taken[key] = path
+        targets[path] = target
+    return targets, errors
+
+
+def _inside_here(path: str) -> bool:
+    rel = os.path.relpath(path)
+    return not (rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel))
+
+
+def _check_output_file(path: str, option: str) -> None:
+    """Refuse an output file that could not be written, before anything is written."""
+    from ..errors import UsageError
+    from ..io.reader import display_name
+
+    name = display_name(path)
+    if os.path.isdir(path):
+        raise UsageError(f"{name}: {option} is a folder, not a file")
+    if os.path.lexists(path) and not os.path.exists(path):
+        raise UsageError(f"{name}: {option} is a broken symbolic link")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise UsageError(f"{name}: {option} cannot be written (permission denied)")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"{name}: {option} cannot be written ({display_name(folder)} "
+                         "is not a folder)")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{name}: {option} cannot be written ({display_name(folder)}: "
+                         "permission denied)")
+
+
+def _check_output_dir(path: str) -> None:
+    """Refuse an output folder that cannot be made or written, before anything is written."""
+    from ..errors import UsageError
+    from ..io.reader import display_name
+
+    probe = os.path.abspath(path)
+    while not os.path.lexists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        where = "is not a folder" if probe == os.path.abspath(path) else \
+            f"cannot be made ({display_name(probe)} is not a folder)"
+        raise UsageError(f"{display_name(path)}: --output-dir {where}")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"{display_name(path)}: --output-dir cannot be written "
+                         f"({display_name(probe)}: permission denied)")
 
 
 @contextmanager
@@ -152,14 +232,6 @@ def _update_index(index: Any, result: Any) -> None:
                          if o.dropped is None and doc is not None])
 
 
-def _relative(path: str) -> str:
-    """The path to use under ``--output-dir``: relative to here when inside it, else the name."""
-    rel = os.path.relpath(path)
-    if rel.startswith(os.pardir) or os.path.isabs(rel):
-        return os.path.basename(path)
-    return rel
-
-
 def _save_html(result: Any, path: str, elapsed: float) -> None:
     from rich.console import Console
 
@@ -167,6 +239,12 @@ def _save_html(result: Any, path: str, elapsed: float) -> None:
 
     console = Console(record=True, file=io.StringIO(), width=140)
     render_rich(result, console, elapsed)
+    from ..errors import UsageError
+    from ..io.reader import display_name
     from ..io.writer import atomic_write
 
-    atomic_write(path, console.export_html(inline_styles=True).encode("utf-8"))
+    try:
+        atomic_write(path, console.export_html(inline_styles=True).encode("utf-8"))
+    except (OSError, DedupError) as exc:
+        reason = str(exc) if isinstance(exc, DedupError) else (exc.strerror or str(exc)).lower()
+        raise UsageError(f"{display_name(path)}: cannot write: {reason}") from None
