@@ -277,11 +277,15 @@ class Unread(Exception):
 def rule_switch() -> str | None:
     """How the cleaner takes rules to switch off, or None when it cannot.
 
-    ``"settings"``: a ``Settings.ignore`` field; ``"argument"``: an ``ignore``
-    parameter of ``canonicalize``.
+    ``"options"``: a ``CleanOptions.ignore`` field; ``"settings"``: a ``Settings.ignore``
+    field; ``"argument"``: an ``ignore`` parameter of ``canonicalize``.
     """
+    import dedup
     from dedup import Settings, canonicalize
 
+    options = getattr(dedup, "CleanOptions", None)
+    if options is not None and "ignore" in {f.name for f in dataclasses.fields(options)}:
+        return "options"
     if "ignore" in {f.name for f in dataclasses.fields(Settings)}:
         return "settings"
     if "ignore" in inspect.signature(canonicalize).parameters:
@@ -334,7 +338,11 @@ def clean_dedup(article: Any, rules_off: tuple[str, ...]) -> str:
     settings, extra = Settings(), {}
     if rules_off:
         how = rule_switch()
-        if how == "settings":
+        if how == "options":
+            from dedup import CleanOptions
+
+            extra = {"options": CleanOptions(ignore=rules_off)}
+        elif how == "settings":
             settings = dataclasses.replace(settings, ignore=rules_off)
         elif how == "argument":
             extra = {"ignore": rules_off}

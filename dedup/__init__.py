@@ -34,6 +34,8 @@ if TYPE_CHECKING:  # the real types for type checkers; nothing is imported at ru
     from .pipeline.scan import ScanResult as ScanResult
     from .pipeline.scan import scan as scan
     from .pipeline.scan import scan_paths as scan_paths
+    from .rules import RULES as RULES
+    from .rules import Rule as Rule
     from .settings import Settings as Settings
     from .sketch.minhash import signature as signature
     from .sketch.minhash import signatures as signatures
@@ -72,6 +74,8 @@ _EXPORTS = {
     "clean_inputs": "dedup.pipeline.clean",
     "to_datasketch": "dedup.sketch.minhash",
     "CleanOptions": "dedup.options",
+    "RULES": "dedup.rules",
+    "Rule": "dedup.rules",
     "DedupError": "dedup.errors",
     "ConfigError": "dedup.errors",
     "UsageError": "dedup.errors",

@@ -2,13 +2,19 @@
 
 The nearest folder holding either, walking up from the working directory (and
 stopping at the repository root), wins; in one folder ``pyproject.toml`` is read
-first. Flags given on the command line win over the file. Keys may be spelt with
+first. ``--config FILE`` names the file instead (no search): a ``.toml`` file's
+``[tool.dedup]`` table, or any other file's ``[dedup]`` section. Flags given on the
+command line win over the file. Keys may be spelt with
 ``-`` or ``_``. Values are checked here so that a bad one is reported with the file
 that holds it::
 
     [tool.dedup]
     threshold = 0.85
     exclude = ["drafts/*"]
+    ignore = ["DUP3"]                   # rule codes or prefixes (``dedup rules``)
+    per-file-ignores = {"wire/*" = ["DUP201"]}
+
+In ``setup.cfg``, ``per-file-ignores`` is one ``glob: CODE, CODE`` a line.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, UsageError
+from .rules import check_selectors
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,6 +35,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 LIST_KEYS = frozenset({"include", "exclude"})
+RULE_KEYS = frozenset({"select", "ignore"})
+MAP_KEYS = frozenset({"per_file_ignores"})
 INT_KEYS = frozenset({"ngram", "num_perm", "seed", "min_words", "max_bucket", "jobs"})
 FLOAT_KEYS = frozenset({"threshold", "containment"})
 BOOL_KEYS = frozenset({"fix_joins", "quiet"})
@@ -38,15 +47,15 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "scope": ("within", "across", "all"),
     "shingle": ("word", "char"),
     "keep": ("first", "longest", "newest"),
-    "format": ("rich", "json"),
+    "format": ("rich", "json", "github"),
 }
 # Inclusive bounds of the numeric settings (None: unbounded).
 BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "ngram": (1, 32), "num_perm": (16, 1024), "min_words": (1, None), "max_bucket": (2, None),
     "jobs": (0, None),
 }
-KNOWN_KEYS = (LIST_KEYS | INT_KEYS | FLOAT_KEYS | BOOL_KEYS | STR_KEYS | SIZE_KEYS
-              | frozenset(CHOICES))
+KNOWN_KEYS = (LIST_KEYS | RULE_KEYS | MAP_KEYS | INT_KEYS | FLOAT_KEYS | BOOL_KEYS | STR_KEYS
+              | SIZE_KEYS | frozenset(CHOICES))
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -64,8 +73,29 @@ def find_config(start: str | os.PathLike[str] | None = None) -> tuple[Path, dict
     return None
 
 
-def load_config(start: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """The checked settings of the nearest config file (``{}`` when there is none).
+def read_config_file(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
+    """``(file, raw settings)`` of the file ``--config`` names: ``[tool.dedup]`` of a
+    ``.toml`` file, ``[dedup]`` of any other (``setup.cfg``, ``tox.ini``, ``dedup.cfg``).
+
+    Raises :class:`ConfigError` when the file cannot be read or has no such section.
+    """
+    file = Path(path)
+    if not file.is_file():
+        what = "a directory" if file.is_dir() else "not a regular file" if file.exists() \
+            else "no such file"
+        raise ConfigError(f"{file}: cannot read settings: {what}")
+    toml = file.suffix.lower() == ".toml"
+    found = _from_pyproject(file.parent, file.name) if toml else _from_setup_cfg(file.parent, file.name)
+    if found is None:
+        section = "[tool.dedup] table" if toml else "[dedup] section"
+        raise ConfigError(f"{file}: no {section}")
+    return found
+
+
+def load_config(start: str | os.PathLike[str] | None = None, *,
+                file: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The checked settings of the nearest config file (``{}`` when there is none),
+    or of ``file`` when one is named (``--config``).
 
     The file's path is under the key ``"_file"``. Raises :class:`ConfigError` for
     a file that cannot be parsed or a value that is not allowed.
@@ -74,15 +104,15 @@ def load_config(start: str | os.PathLike[str] | None = None) -> dict[str, Any]:
         >>> load_config("/")
         {}
     """
-    found = find_config(start)
+    found = read_config_file(file) if file is not None else find_config(start)
     if found is None:
         return {}
     path, raw = found
     return {key: coerce(path, key, value) for key, value in raw.items()} | {"_file": str(path)}
 
 
-def _from_pyproject(folder: Path) -> tuple[Path, dict[str, Any]] | None:
-    path = folder / "pyproject.toml"
+def _from_pyproject(folder: Path, name: str = "pyproject.toml") -> tuple[Path, dict[str, Any]] | None:
+    path = folder / name
     if not path.is_file():
         return None
     try:
@@ -98,8 +128,8 @@ def _from_pyproject(folder: Path) -> tuple[Path, dict[str, Any]] | None:
     return path, _keys(path, section)
 
 
-def _from_setup_cfg(folder: Path) -> tuple[Path, dict[str, Any]] | None:
-    path = folder / "setup.cfg"
+def _from_setup_cfg(folder: Path, name: str = "setup.cfg") -> tuple[Path, dict[str, Any]] | None:
+    path = folder / name
     if not path.is_file():
         return None
     parser = configparser.ConfigParser(interpolation=None)
@@ -130,6 +160,10 @@ def _keys(path: Path, section: dict[str, Any]) -> dict[str, Any]:
 def coerce(path: Path, key: str, value: Any) -> Any:
     """A setting's value as the command line would give it, or :class:`ConfigError`."""
     where = f"{path}: {key}"
+    if key in RULE_KEYS:
+        return _codes(where, value)
+    if key in MAP_KEYS:
+        return _per_file(where, value)
     if key in LIST_KEYS:
         if isinstance(value, str):
             return tuple(v.strip() for v in value.replace("\n", ",").split(",") if v.strip())
@@ -166,6 +200,35 @@ def coerce(path: Path, key: str, value: Any) -> Any:
             return str(path.parent / value)  # relative to the config file, not the cwd
         return value
     return value
+
+
+def _codes(where: str, value: Any) -> tuple[str, ...]:
+    """Rule codes or prefixes: a list, or one string separated by commas or lines."""
+    if isinstance(value, str):
+        value = value.replace("\n", ",").split(",")
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of rule codes, got {value!r}")
+    try:
+        return check_selectors(v for v in value if v.strip())
+    except UsageError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _per_file(where: str, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``glob -> codes``: a TOML table, or ``glob: CODE, CODE`` lines (setup.cfg)."""
+    if isinstance(value, str):
+        table: dict[str, Any] = {}
+        for line in value.splitlines():
+            if not line.strip():
+                continue
+            glob, sep, codes = line.rpartition(":")
+            if not sep or not glob.strip():
+                raise ConfigError(f"{where}: each line must be 'glob: CODE, CODE', got {line.strip()!r}")
+            table[glob.strip()] = codes
+        value = table
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table of glob = [codes], got {value!r}")
+    return tuple((str(glob), _codes(f"{where} {glob!r}", codes)) for glob, codes in value.items())
 
 
 def _size(where: str, value: Any) -> int:

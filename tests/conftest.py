@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,3 +41,36 @@ def jaccard_by_hand(x: str, y: str, n: int = 5) -> float:
     sa = {tuple(a[i:i + n]) for i in range(len(a) - n + 1)}
     sb = {tuple(b[i:i + n]) for i in range(len(b) - n + 1)}
     return len(sa & sb) / len(sa | sb)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server of the tests' own on a free port of 127.0.0.1, stopped by its PID."""
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not os.path.exists(binary):
+        pytest.skip("redis-server is not installed")
+    pytest.importorskip("redis")
+    import redis
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    folder = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                             "--appendonly", "no", "--dir", str(folder)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        client = redis.Redis(host="127.0.0.1", port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        else:
+            pytest.skip("redis-server did not start")
+        client.close()
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        os.kill(proc.pid, 15)
+        proc.wait(timeout=10)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -184,3 +185,29 @@ def test_a_bad_config_is_a_usage_error_naming_the_file(project: Path) -> None:
     assert result.exit_code == 2
     assert "pyproject.toml: threshold must be in (0, 1]" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_named_config_file_is_read_without_searching(project: Path) -> None:
+    (project / "pyproject.toml").write_text("[tool.dedup]\nthreshold = 0.7\n", encoding="utf-8")
+    (project / "ci").mkdir()
+    (project / "ci" / "dedup.toml").write_text('[tool.dedup]\nmin-words = 9\nindex = "i.sqlite"\n',
+                                               encoding="utf-8")
+    (project / "ci" / "tox.ini").write_text("[dedup]\nexclude = a/*, b/*\n", encoding="utf-8")
+    config = load_config(file="ci/dedup.toml")
+    assert config["min_words"] == 9 and "threshold" not in config
+    assert config["index"] == str(Path("ci") / "i.sqlite")  # relative to the file
+    assert load_config(file="ci/tox.ini")["exclude"] == ("a/*", "b/*")
+    assert load_config()["threshold"] == 0.7
+
+
+@pytest.mark.parametrize(("name", "body", "message"), [
+    ("nope.toml", None, "nope.toml: cannot read settings: no such file"),
+    ("plain.toml", "[tool.ruff]\n", "plain.toml: no [tool.dedup] table"),
+    ("plain.ini", "[pytest]\n", "plain.ini: no [dedup] section"),
+])
+def test_a_named_config_file_that_cannot_be_used(project: Path, name: str, body: str | None,
+                                                 message: str) -> None:
+    if body is not None:
+        (project / name).write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(file=name)

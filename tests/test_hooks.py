@@ -14,13 +14,14 @@ import pytest
 
 from dedup.hooks import check_main, clean_main
 from dedup.hooks import common as hooks
-from dedup.hooks.common import clip, message, normpath, where
+from dedup.hooks.common import clip, message, normpath
 from dedup.hooks.git import parse_name_status
 from dedup.options import CleanOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-LINE = re.compile(r"^[^:\s]+(:\d+)*: [a-z].*: \".*\"$")
+# path:LINE:COLUMN: CODE problem: "passage"
+LINE = re.compile(r"^[^:\s]+:\d+:\d+: [A-Z]+\d+ [a-z].*: \".*\"$")
 
 
 def git(repo: Path, *args: str) -> str:
@@ -66,17 +67,6 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # -- pure parts --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (("a.txt",), "a.txt"),
-    (("a.txt", None, 0), "a.txt:1"),
-    (("news/a.md", None, 11), "news/a.md:12"),
-    (("feed.jsonl", 17, None), "feed.jsonl:17"),
-    (("feed.jsonl", 17, 2), "feed.jsonl:17:3"),
-])
-def test_where(args: tuple, expected: str) -> None:
-    assert where(*args) == expected
-
-
 def test_clip_is_one_quoted_line_of_bounded_width() -> None:
     assert clip("a\n b\t\tc") == '"a b c"'
     long = clip("word " * 100, 30)
@@ -85,9 +75,9 @@ def test_clip_is_one_quoted_line_of_bounded_width() -> None:
 
 
 def test_message_format() -> None:
-    line = message("a.txt:3", "paragraph repeats a.txt:1 (contained, J 0.53, C 1.00)",
+    line = message("a.txt:5:1", "DUP102 paragraph repeats line 1 (contained, J 0.53, C 1.00)",
                    "After heavy rain\nflooded")
-    assert line == 'a.txt:3: paragraph repeats a.txt:1 (contained, J 0.53, C 1.00): ' \
+    assert line == 'a.txt:5:1: DUP102 paragraph repeats line 1 (contained, J 0.53, C 1.00): ' \
                    '"After heavy rain flooded"'
     assert LINE.match(line)
 
@@ -181,9 +171,9 @@ def test_check_names_each_repeated_passage(tmp_path: Path, monkeypatch: pytest.M
     assert check_main(["story.txt"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
-        'story.txt:3: paragraph repeats story.txt:1 (contained, J 0.53, C 1.00): '
+        'story.txt:3:1: DUP102 paragraph repeats line 1 (contained, J 0.53, C 1.00): '
         '"After heavy rain flooded three districts overnight, the city council ha…"',
-        'story.txt:4: paragraph repeats story.txt:2 (duplicate, J 1.00, C 1.00): '
+        'story.txt:4:1: DUP101 paragraph repeats line 2 (duplicate, J 1.00, C 1.00): '
         '"The mayor said in a briefing on Tuesday that more than twelve thousand …"',
     ]
 
@@ -198,7 +188,7 @@ def test_clean_fixes_to_the_canonical_version(tmp_path: Path, monkeypatch: pytes
     path = add_fixture(tmp_path, "repeated-intro.txt", "story.txt")
     canonical = clean_inputs(["story.txt"], Settings(), options=CleanOptions(scope="within")).files[0].new
     assert clean_main(["story.txt"]) == 1
-    assert capsys.readouterr().out == "story.txt: fixed: 2 passages removed\n"
+    assert capsys.readouterr().out == "story.txt: fixed: 2 passages removed (DUP101 x1, DUP102 x1)\n"
     assert path.read_bytes() == canonical
 
 
@@ -229,16 +219,18 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.Mo
     assert check_main(["binary.txt", "story.txt"]) == 2
     captured = capsys.readouterr()
     assert captured.err.startswith("binary.txt: ") and len(captured.err.splitlines()) == 1
-    assert "story.txt:3: " in captured.out  # the other file is still checked
+    assert "story.txt:3:1: " in captured.out  # the other file is still checked
     assert clean_main(["binary.txt"]) == 2
 
 
-def test_missing_index_is_an_error_with_the_fix(repo: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_damaged_index_is_an_error_with_the_fix(repo: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
     add_fixture(repo, "wrapped-indented.txt", "new/story.txt")
-    assert check_main(["--index", "nowhere.sqlite", "new/story.txt"]) == 2
+    (repo / "broken.sqlite").write_bytes(b"not an index at all" * 100)
+    assert check_main(["--index", "broken.sqlite", "new/story.txt"]) == 2
     err = capsys.readouterr().err
-    assert "nowhere.sqlite" in err and "dedup index add" in err
+    assert err.startswith("dedup-check: error: broken.sqlite") and len(err.splitlines()) == 1
+    assert "delete broken.sqlite to have it rebuilt" in err and "dedup index add" in err
 
 
 def test_bad_config_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -261,8 +253,8 @@ def test_article_already_in_the_index_fails(repo: Path,
     git(repo, "add", "new")
     assert check_main(["new/ferry-again.txt"]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("new/ferry-again.txt: article duplicates corpus/ferry.txt in the corpus "
-                          "index (duplicate, J 1.00, C 1.00): \"Harbour town approves")
+    assert out.startswith("new/ferry-again.txt:1:1: DUP401 article duplicates corpus/ferry.txt in "
+                          "the corpus index (duplicate, J 1.00, C 1.00): \"Harbour town approves")
     assert len(out.splitlines()) == 1
 
 
@@ -273,7 +265,7 @@ def test_paragraph_already_in_the_index_fails(repo: Path,
     (repo / "new.txt").write_text(new.rstrip("\n") + "\n\n" + ferry[2] + "\n", encoding="utf-8")
     assert check_main(["new.txt"]) == 1
     out = capsys.readouterr().out
-    assert "in the corpus index" in out and "corpus/ferry.txt:3" in out
+    assert "in the corpus index" in out and "paragraph 3 of corpus/ferry.txt" in out
 
 
 def test_an_edited_corpus_article_is_not_its_own_duplicate(repo: Path) -> None:
@@ -293,6 +285,159 @@ def test_clean_article_passes_against_the_index(repo: Path) -> None:
     add_fixture(repo, "wrapped-indented.txt", "new/grain.txt")
     git(repo, "add", "new")
     assert check_main(["new/grain.txt"]) == 0
+
+
+# -- positions: the file's own lines -------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "offset", "expected"), [
+    ("one", 0, (1, 1)),
+    ("one\ntwo", 5, (2, 2)),
+    ("one\r\ntwo", 5, (2, 1)),
+    ("one\rtwo\rthree", 8, (3, 1)),
+    ("a\r\n\r\nb", 5, (3, 1)),
+    ("é\nçà", 4, (2, 3)),  # characters, not bytes
+])
+def test_line_col(text: str, offset: int, expected: tuple[int, int]) -> None:
+    from dedup.report.locate import line_col
+
+    assert line_col(text, offset) == expected
+
+
+def test_lines_are_the_files_lines_not_paragraph_numbers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Blank-line blocks under a headline: paragraph 5 starts on line 9, in LF and in CRLF."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    blocks = (FIXTURES / "bbc-blocks.txt").read_text(encoding="utf-8").split("\n\n")
+    text = "\n\n".join([*blocks[:4], blocks[1]]) + "\n"
+    for name, body in (("lf.txt", text), ("crlf.txt", text.replace("\n", "\r\n"))):
+        (tmp_path / name).write_bytes(body.encode("utf-8"))
+        assert check_main(["--no-staged", name]) == 1
+        (line,) = capsys.readouterr().out.splitlines()
+        assert line.startswith(f"{name}:9:1: DUP101 paragraph repeats line 3 (duplicate"), line
+        assert LINE.match(line)
+
+
+def test_a_sentence_is_placed_at_its_line_and_column(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    first = "The council met on Monday to approve the budget for the coming year in full."
+    other = "Engineers from two neighbouring towns arrived with generators and pumps late on Wednesday."
+    new = "Residents queued for water at the town hall. " + first
+    (tmp_path / "a.txt").write_text(f"{first}\n{other}\n{new}\n", encoding="utf-8")
+    assert check_main(["--no-staged", "a.txt"]) == 1
+    (line,) = capsys.readouterr().out.splitlines()
+    column = len("Residents queued for water at the town hall. ") + 1
+    assert line.startswith(f"a.txt:3:{column}: DUP201 sentence repeats line 1 (duplicate"), line
+
+
+def test_a_json_lines_record_is_placed_at_its_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    story = (FIXTURES / "repeated-intro.txt").read_text(encoding="utf-8")
+    other = (FIXTURES / "bbc-blocks.txt").read_text(encoding="utf-8")
+    (tmp_path / "feed.jsonl").write_text(json.dumps({"id": "x", "text": other}) + "\n\n"
+                                         + json.dumps({"id": "y", "text": story}) + "\n",
+                                         encoding="utf-8")
+    assert check_main(["--no-staged", "feed.jsonl"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("feed.jsonl:3:1: DUP102 paragraph repeats paragraph 1 (contained")
+    assert all(LINE.match(line) for line in lines)
+
+
+def test_rule_codes_come_from_the_rule_when_edits_carry_one() -> None:
+    from dataclasses import dataclass
+
+    from dedup.clean.engine import Edit
+    from dedup.report.locate import rule_code
+
+    @dataclass(frozen=True)
+    class Ruled(Edit):
+        rule: str = "DUP999"
+
+    assert rule_code(Edit("paragraph", 0, 1, 0, reason="contained")) == "DUP102"
+    assert rule_code(Ruled("paragraph", 0, 1, 0, reason="contained")) == "DUP999"
+
+
+# -- the corpus index, built on first use --------------------------------------------------
+
+
+def index_keys(path: Path) -> list[str]:
+    from dedup.index import MinHashIndex
+
+    with MinHashIndex(path, create=False) as index:
+        return list(index)
+
+
+def test_a_missing_index_is_built_from_the_tracked_files_once(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A teammate's clone has no .dedup/: the first check builds it, then finds the copy."""
+    shutil.rmtree(repo / ".dedup")
+    add_fixture(repo, "bbc-blocks.txt", "new/ferry-again.txt")
+    git(repo, "add", "new")
+    assert check_main(["new/ferry-again.txt"]) == 1
+    captured = capsys.readouterr()
+    assert "new/ferry-again.txt:1:1: DUP401 article duplicates corpus/ferry.txt in the corpus " \
+           "index" in captured.out
+    assert "building it from 2 tracked files" in captured.err
+    # The corpus as committed: the staged file is compared as staged, not indexed.
+    assert index_keys(repo / ".dedup" / "index.sqlite") == ["corpus/ferry.txt", "corpus/lines.txt"]
+    assert not [p for p in (repo / ".dedup").iterdir() if "building" in p.name]
+    assert check_main(["new/ferry-again.txt"]) == 1
+    again = capsys.readouterr()
+    assert again.out == captured.out and "building" not in again.err
+
+
+def test_without_an_index_setting_the_repository_default_is_built_and_ignored_by_git(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_repo(tmp_path / "plain")
+    monkeypatch.chdir(root)
+    add_fixture(root, "bbc-blocks.txt", "corpus/ferry.txt")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "corpus")
+    add_fixture(root, "bbc-blocks.txt", "new/ferry.txt")
+    git(root, "add", "new")
+    assert check_main(["new/ferry.txt"]) == 1
+    assert "article duplicates corpus/ferry.txt in the corpus index" in capsys.readouterr().out
+    assert index_keys(root / ".dedup" / "index.sqlite") == ["corpus/ferry.txt"]
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == "A  new/ferry.txt\n"
+    assert check_main(["--no-index", "new/ferry.txt"]) == 0
+
+
+def test_an_index_that_cannot_be_built_never_blocks_and_says_so_once(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "pyproject.toml").write_text('[tool.dedup]\nindex = "taken/index.sqlite"\n',
+                                         encoding="utf-8")
+    (repo / "taken").write_text("a file where the index folder should be\n", encoding="utf-8")
+    add_fixture(repo, "wrapped-indented.txt", "new/grain.txt")
+    git(repo, "add", "new")
+    assert check_main(["new/grain.txt"]) == 0
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "cannot build the corpus index" in err
+    assert check_main(["new/grain.txt"]) == 0
+    assert capsys.readouterr().err == ""  # the same hint is not printed twice
+
+
+def test_an_interrupted_build_leaves_no_index(repo: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from dedup.index import MinHashIndex
+
+    def fail(*args: object, **kwargs: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    shutil.rmtree(repo / ".dedup")
+    monkeypatch.setattr(MinHashIndex, "add_articles", fail)
+    add_fixture(repo, "wrapped-indented.txt", "new/grain.txt")
+    git(repo, "add", "new")
+    assert check_main(["new/grain.txt"]) == 0
+    assert "No space left on device" in capsys.readouterr().err
+    assert not (repo / ".dedup" / "index.sqlite").exists()
+    assert [p.name for p in (repo / ".dedup").iterdir()] == [".gitignore"]
 
 
 def staged_commit(repo: Path) -> list[str]:
@@ -321,11 +466,11 @@ def test_same_verdict_however_the_files_are_split(repo: Path,
     files = staged_commit(repo)
     code, lines = run_batches([files], capsys)
     assert code == 1
-    assert any(line.startswith("new/z-grain-copy.txt: article duplicates new/a-grain.txt ")
+    assert any(line.startswith("new/z-grain-copy.txt:1:1: DUP401 article duplicates "
+                               "new/a-grain.txt ") for line in lines)
+    assert any(line.startswith("new/m-ferry.txt:1:1: DUP401 article duplicates corpus/ferry.txt ")
                for line in lines)
-    assert any(line.startswith("new/m-ferry.txt: article duplicates corpus/ferry.txt ")
-               for line in lines)
-    assert any(line.startswith("new/b-flood.txt:3: paragraph repeats") for line in lines)
+    assert any(line.startswith("new/b-flood.txt:3:1: DUP102 paragraph repeats") for line in lines)
     assert not any(line.startswith(("new/a-grain", "new/c-", "new/d-")) for line in lines)
     # The two copies in different batches, in either order, and one file per process.
     for batches in ([files[:3], files[3:]], [files[3:], files[:3]],
@@ -360,7 +505,7 @@ def test_runs_from_a_subfolder(repo: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.chdir(repo / "new")
     assert check_main(["b.txt"]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("b.txt: article duplicates a.txt ")
+    assert out.startswith("b.txt:1:1: DUP401 article duplicates a.txt ")
 
 
 # -- the real pre-commit framework ---------------------------------------------------------
@@ -446,7 +591,7 @@ def test_pre_commit_framework(repo: Path, precommit_home: Path) -> None:
     code, out = pre_commit(repo, precommit_home, "run", "dedup-check", "--files",
                            "drafts/flood.txt")
     assert code == 1, out
-    assert "drafts/flood.txt:3: paragraph repeats drafts/flood.txt:1 (contained" in out
+    assert "drafts/flood.txt:3:1: DUP102 paragraph repeats line 1 (contained" in out
 
     # An article already in the corpus index fails the check. The hooks run the library
     # at `rev`, which may differ from the working tree these tests import, and an index
@@ -459,7 +604,7 @@ def test_pre_commit_framework(repo: Path, precommit_home: Path) -> None:
     git(repo, "add", "news/ferry.txt")
     code, out = pre_commit(repo, precommit_home, "run", "dedup-check")
     assert code == 1, out
-    assert "news/ferry.txt: article duplicates corpus/ferry.txt in the corpus index" in out
+    assert "news/ferry.txt:1:1: DUP401 article duplicates corpus/ferry.txt in the corpus index" in out
 
 
 def test_light_nltk_keeps_punkt_and_leaves_scipy_importable() -> None:
@@ -487,3 +632,31 @@ def test_no_heavy_import_without_files() -> None:
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.slow
+def test_autoupdate_sees_the_release_tag_or_else_the_commit(tmp_path: Path,
+                                                            precommit_home: Path) -> None:
+    """What docs/pre-commit.md says of `rev`: autoupdate moves it to the newest vX.Y.Z tag
+    of the default branch, and to that branch's last commit while there is no tag."""
+    head_with_hooks()
+    source = tmp_path / "dedup-src"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(source)], check=True, capture_output=True)
+    head = git(source, "rev-parse", "HEAD").strip()
+    first = git(source, "rev-list", "--max-parents=0", "HEAD").split()[0]
+    corpus = make_repo(tmp_path / "corpus")
+    config = corpus / ".pre-commit-config.yaml"
+
+    def autoupdate(*args: str) -> str:
+        config.write_text(f"repos:\n  - repo: {source}\n    rev: {first}\n    hooks:\n"
+                          "      - id: dedup-check\n", encoding="utf-8")
+        for tag in git(source, "tag").split():
+            git(source, "tag", "-d", tag)
+        for tag in args:
+            git(source, "tag", tag, "HEAD")
+        code, out = pre_commit(corpus, precommit_home, "autoupdate")
+        assert code == 0, out
+        return re.search(r"rev: (\S+)", config.read_text(encoding="utf-8")).group(1)  # type: ignore[union-attr]
+
+    assert autoupdate() == head
+    assert autoupdate("v0.1.0") == "v0.1.0"

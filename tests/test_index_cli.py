@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_index import FLOOD, UNRELATED, corpus, redis_url  # noqa: F401  (redis_url: fixture)
+from test_index import FLOOD, UNRELATED, corpus
 
 from dedup.cli.main import main
 
@@ -113,7 +113,8 @@ def test_scan_compares_with_the_index_and_updates_it(runner: CliRunner, tmp_path
     assert findings[0] == {
         "kind": "article", "scope": "across", "a": {"article": "corpus/flood.txt"},
         "b": {"article": "new/flood-copy.txt"}, "jaccard": findings[0]["jaccard"],
-        "containment": findings[0]["containment"], "reason": "duplicate", "remove": "b"}
+        "containment": findings[0]["containment"], "reason": "duplicate", "remove": "b",
+        "rule": "DUP401"}
     assert all(f["b"]["article"] == "new/flood-copy.txt" for f in findings)
 
     # --update-index adds the scanned articles: a later copy of them is then found.
@@ -134,7 +135,7 @@ def test_scan_with_other_signature_settings_is_refused(runner: CliRunner, tmp_pa
 
 
 @pytest.mark.redis
-def test_redis_index_from_the_command_line(runner: CliRunner, tmp_path: Path, redis_url: str) -> None:  # noqa: F811
+def test_redis_index_from_the_command_line(runner: CliRunner, tmp_path: Path, redis_url: str) -> None:
     corpus(tmp_path / "corpus")
     flags = ("--index", redis_url, "--name", "cli-test")
     assert invoke(runner, "index", "add", "corpus", *flags)[0] == 0

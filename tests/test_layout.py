@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "dedup"
 LAYERS: list[set[str]] = [
     {"errors"},
     {"settings"},
-    {"options", "config", "parallel"},
+    {"options", "config", "parallel", "rules"},
     {"text"},
     {"sketch"},
     {"document"},

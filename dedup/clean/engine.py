@@ -13,6 +13,7 @@ whose neighbours were removed; structural blocks and template repeats stay.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -25,6 +26,7 @@ from ..detect.templates import TRAILER, data_lines, same_words, template_paragra
 from ..detect.within import shared_shingles
 from ..document import Doc, analyze, contained, overlap
 from ..options import CleanOptions
+from ..rules import limit
 from ..settings import Settings
 from ..sketch.shingle import Shingler, shared_shingler
 from ..text.joins import join_points
@@ -44,15 +46,16 @@ _EMBED = re.compile(r"\(@\w+\)\s+[A-Z][a-z]+\.? \d{1,2}, \d{4}")
 # A paragraph inside a single other one is removed only when it is a substantial
 # part of it (a repeated intro minus its first sentence: Jaccard ~0.7); one sentence
 # lifted from a long paragraph (Jaccard ~0.1) is a pull quote and is content.
-MIN_CONTAINED_JACCARD = 0.3
+MIN_CONTAINED_JACCARD = limit("DUP102", "min_jaccard")
 # ... and only when it is at least this share of one sentence there (a pull quote).
-LIFTED_SHARE = 0.5
+LIFTED_SHARE = limit("KEEP105", "lifted_share")
 # Direct speech lifted from a paragraph that is little more than the quote shares
 # more of it (a quote of 16 words from one of 26: ~0.37).
-MAX_QUOTE_JACCARD = 0.5
+MAX_QUOTE_JACCARD = limit("KEEP106", "max_jaccard")
 MAX_ROUNDS = 4
-MIN_SENTENCE_WORDS = 10
-MIN_REFRAIN_WORDS = 3
+MAX_UNDO = 4
+MIN_SENTENCE_WORDS = int(limit("KEEP109", "min_sentence_words"))
+MIN_REFRAIN_WORDS = int(limit("DUP302", "min_refrain_words"))
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class Edit:
     containment: float = 1.0
     removed: str = ""
     kept: str = ""
+    # The code of the registered rule that made this edit (``DUP101``; see dedup.rules).
+    rule: str = ""
 
 
 @dataclass
@@ -81,6 +86,9 @@ class Canonical:
     text: str
     edits: list[Edit] = field(default_factory=list)
     doc: Doc | None = field(default=None, compare=False, repr=False)
+    # Repeats kept on purpose, each with the protection (``KEEP1xx``) that kept it and
+    # the copy it repeats (``kept_paragraph``): informational, nothing is changed.
+    kept: list[Edit] = field(default_factory=list, compare=False)
 
     @property
     def removals(self) -> list[Edit]:
@@ -156,10 +164,54 @@ def canonicalize(doc: Doc, settings: Settings | None = None,
     """
     settings = settings or Settings()
     options = options or CleanOptions()
-    keep, fix_joins = options.keep, options.fix_joins
     shingler = shared_shingler(settings.shingle, settings.ngram)
-    result, origin = _once(doc, settings, keep, fix_joins, shingler)
+    canonical, origin, undone = _with_undo(doc, settings, options, shingler)
+    if not undone:
+        return canonical
+    # An undone removal changes what the rest relies on: clean the result again until
+    # it stays the same, so that cleaning a cleaned article changes nothing.
+    edits, kept = list(canonical.edits), list(canonical.kept)
+    for _ in range(MAX_ROUNDS):
+        current = canonical.doc
+        assert current is not None
+        again, again_origin, undone = _with_undo(current, settings, options, shingler)
+        if again.text == canonical.text:
+            break
+        edits.extend(_map_edit(e, origin, current, doc) for e in again.edits)
+        kept.extend(_map_edit(e, origin, current, doc) for e in again.kept)
+        origin = origin[again_origin]
+        canonical = again
+        if not undone:
+            break
+    removed = [(e.start, e.end) for e in edits if e.kind in ("paragraph", "sentence", "span")]
+    kept = [e for e in kept if not any(s <= e.start < t for s, t in removed)]
+    return Canonical(canonical.text, sorted(edits, key=lambda e: (e.start, e.kind != "join")),
+                     doc=canonical.doc, kept=sorted(kept, key=lambda e: (e.start, e.end)))
+
+
+def _with_undo(doc: Doc, settings: Settings, options: CleanOptions,
+               shingler: Shingler) -> tuple[Canonical, np.ndarray, bool]:
+    """The article cleaned, with every removal still said by the text that is kept: one
+    that relied on a copy removed later (a chain) is undone (KEEP113) and the article
+    cleaned again without it. Also the origin of each output character, and whether
+    anything was undone."""
+    protect: frozenset[tuple[int, int]] = frozenset()
+    for _ in range(MAX_UNDO):
+        canonical, origin = _canonicalize(doc, settings, options, shingler, protect)
+        if not options.on("KEEP113"):
+            break
+        unsupported = _unsupported(doc, canonical, settings, shingler)
+        if not unsupported:
+            break
+        protect |= unsupported
+    return canonical, origin, bool(protect)
+
+
+def _canonicalize(doc: Doc, settings: Settings, options: CleanOptions, shingler: Shingler,
+                  protect: frozenset[tuple[int, int]]) -> tuple[Canonical, np.ndarray]:
+    result, origin = _once(doc, settings, options, shingler, protect)
     edits = list(result.edits)
+    kept = list(result.kept)
     final: Doc | None = doc
     # Removing one copy can reveal another (a caption doubled inside a line, then
     # equal to a caption elsewhere): clean again until nothing changes, so that
@@ -169,87 +221,219 @@ def canonicalize(doc: Doc, settings: Settings | None = None,
             break
         analysed = analyze(replace(doc.article, text=result.text), settings, shingler)
         final = None
-        again, again_origin = _once(analysed, settings, keep, fix_joins, shingler)
+        again, again_origin = _once(analysed, settings, options, shingler, _moved(protect, origin))
         if again.text == result.text:
             final = analysed
             break
-        edits.extend(_map_edit(e, origin) for e in again.edits)
+        edits.extend(_map_edit(e, origin, analysed, doc) for e in again.edits)
+        known = {(e.kind, e.start, e.end) for e in kept}
+        kept.extend(e for e in (_map_edit(e, origin, analysed, doc) for e in again.kept)
+                    if (e.kind, e.start, e.end) not in known)
         origin = origin[again_origin]
         result = again
     if final is None:
         final = analyze(replace(doc.article, text=result.text), settings, shingler)
+    removed = [(e.start, e.end) for e in edits if e.kind in ("paragraph", "sentence", "span")]
+    kept = [e for e in kept if not any(s <= e.start < t for s, t in removed)]
     return Canonical(result.text, sorted(edits, key=lambda e: (e.start, e.kind != "join")),
-                     doc=final)
+                     doc=final, kept=sorted(kept, key=lambda e: (e.start, e.end))), origin
 
 
-def _map_edit(edit: Edit, origin: np.ndarray) -> Edit:
-    """An edit of a cleaned text, with offsets into the original text."""
+def _moved(spans: frozenset[tuple[int, int]], origin: np.ndarray) -> frozenset[tuple[int, int]]:
+    """Spans of the original text, as offsets of a cleaned text whose characters come
+    from ``origin`` (spans no longer there whole are left out)."""
+    if not spans:
+        return spans
+    where = {int(o): k for k, o in enumerate(origin.tolist())}
+    return frozenset((where[s], where[e - 1] + 1) for s, e in spans
+                     if s in where and e - 1 in where)
+
+
+def _unsupported(doc: Doc, canonical: Canonical, settings: Settings,
+                 shingler: Shingler) -> frozenset[tuple[int, int]]:
+    """The removals (their spans) with a sentence of ``min_words`` words or more that no
+    single paragraph of the cleaned text contains."""
+    final = canonical.doc
+    if final is None:
+        return frozenset()
+    text = doc.article.text
+    out = set()
+    for edit in canonical.edits:
+        if edit.kind not in ("paragraph", "sentence") or edit.rule == "DUP104":
+            continue
+        spans = doc.sentences(edit.paragraph) if edit.kind == "paragraph" else [(edit.start, edit.end)]
+        limit = edit.start + len(TRAILER.sub("", text[edit.start:edit.end]))
+        for start, end in spans:
+            if start < edit.start or start >= limit:
+                continue
+            norm = normalize(text[start:min(end, limit)])
+            if len(words(norm)) < settings.min_words:
+                continue
+            sentence = shingler.from_units(shingler.units(norm))
+            if not any(contained(sentence, s) >= settings.containment for s in final.shingles):
+                out.add((edit.start, edit.end))
+                break
+    return frozenset(out)
+
+
+def _map_edit(edit: Edit, origin: np.ndarray, current: Doc, original: Doc) -> Edit:
+    """An edit of a cleaned text (analysed as ``current``), with offsets, paragraphs and
+    sentences of the ``original`` text."""
     def at(offset: int) -> int:
         return int(origin[offset]) if offset < len(origin) else int(origin[-1]) + 1 if len(origin) else 0
 
-    end = at(edit.end - 1) + 1 if edit.end > edit.start else at(edit.start)
-    return replace(edit, start=at(edit.start), end=end)
+    start = at(edit.start)
+    end = at(edit.end - 1) + 1 if edit.end > edit.start else start
+    paragraph = _paragraph_at(original, start)
+    sentence = None
+    if edit.sentence is not None:
+        sentence = next((k for k, (s, e) in enumerate(original.sentences(paragraph)) if s <= start < e),
+                        edit.sentence)
+    kept_paragraph = edit.kept_paragraph
+    if kept_paragraph is not None and kept_paragraph < len(current.paragraphs):
+        kept_paragraph = _paragraph_at(original, at(current.paragraphs[kept_paragraph].start))
+    return replace(edit, start=start, end=end, paragraph=paragraph, sentence=sentence,
+                   kept_paragraph=kept_paragraph)
 
 
-def _once(doc: Doc, settings: Settings, keep: str, fix_joins: bool,
-          shingler: Shingler) -> tuple[Canonical, np.ndarray]:
+def _paragraph_at(doc: Doc, offset: int) -> int:
+    """The paragraph of ``doc`` that holds ``offset`` (or the last one that starts before it)."""
+    starts = [p.start for p in doc.paragraphs]
+    return max(0, bisect.bisect_right(starts, offset) - 1)
+
+
+def _once(doc: Doc, settings: Settings, options: CleanOptions, shingler: Shingler,
+          protect: frozenset[tuple[int, int]] = frozenset()) -> tuple[Canonical, np.ndarray]:
     """One round of cleaning; the origin of each output character in ``doc``'s text."""
     n = len(doc.paragraphs)
-    eligible = [i for i in range(n) if doc.eligible(i, settings)]
-    templates = template_paragraphs(doc, settings, shared_shingles(doc, eligible))
-    data = data_lines(doc, settings)
+    on = options.on
+    keep = options.keep
+    eligible = [i for i in range(n) if _eligible(doc, i, settings, options)]
+    templates = template_paragraphs(doc, settings, shared_shingles(doc, eligible),
+                                    structured=on("KEEP103"), data=on("KEEP104"))
+    data = data_lines(doc, settings) if on("KEEP104") else set()
     coverage = _Coverage({i: doc.shingles[i] for i in range(n) if len(doc.shingles[i])},
                          {i: _figures(doc.norms[i]) for i in range(n)})
     removed: dict[int, Edit] = {}
+    kept: list[Edit] = []
+
+    def keep_paragraph(i: int, code: str, best: int | None, share: float) -> None:
+        p = doc.paragraphs[i]
+        jaccard = overlap(doc.shingles[i], doc.shingles[best])[0] if best is not None else 0.0
+        kept.append(Edit("paragraph", p.start, p.end, i, reason="kept", rule=code,
+                         kept_paragraph=best, jaccard=jaccard, containment=share,
+                         removed=doc.text_of(i), kept=doc.text_of(best) if best is not None else ""))
+
+    for i in sorted(templates):
+        share = coverage.covered_by_others(i, doc.shingles[i], set(_figures(doc.norms[i])))
+        if share >= settings.containment:
+            keep_paragraph(i, "KEEP104" if i in data else "KEEP103", _best_cover(doc, i, coverage), share)
 
     order = sorted((i for i in eligible if i not in templates),
                    key=lambda i: _preference(doc, i, keep), reverse=True)
     for i in order:
-        shingles, figures = _substance(doc, i, shingler)
+        if (doc.paragraphs[i].start, doc.paragraphs[i].end) in protect:
+            continue  # its removal relied on text that goes too (KEEP113)
+        shingles, figures = _substance(doc, i, shingler, on("DUP105"))
         share = coverage.covered_by_others(i, shingles, figures)
         if share >= settings.containment:
             best = _best_cover(doc, i, coverage)
             if i in data and (best is None or same_words(doc, best) != same_words(doc, i)):
+                keep_paragraph(i, "KEEP104", best, share)
                 continue  # a line of data goes only as a verbatim copy: its variants are content
             jaccard, _, _ = overlap(doc.shingles[i], doc.shingles[best]) if best is not None else (0.0, 0.0, 0)
             reason = "duplicate" if jaccard >= settings.threshold else (
                 "contained" if best is not None and contained(doc.shingles[i], doc.shingles[best]) >= settings.containment
                 else "covered")
+            code = _PARAGRAPH_RULES[reason]
+            if shingles is not doc.shingles[i] and coverage.covered_by_others(
+                    i, doc.shingles[i], set(_figures(doc.norms[i]))) < settings.containment:
+                code = "DUP105"  # a copy only once its credit is left out
+            if not on(code):
+                continue
             if reason == "contained" and best is not None \
-                    and _lifted(doc, i, best, jaccard, settings, shingler):
+                    and _lifted(doc, i, best, jaccard, settings, shingler, options):
+                keep_paragraph(i, "KEEP106" if jaccard >= MIN_CONTAINED_JACCARD else "KEEP105", best, share)
                 continue  # a pull quote: a sentence lifted from a long paragraph
-            if best is not None and best > i and keep != "longest" \
-                    and _sentences_repeat(doc, i, best, settings, shingler):
+            if on("KEEP112") and not _each_sentence_kept(doc, i, coverage, settings, shingler):
+                keep_paragraph(i, "KEEP112", best, share)
+                continue  # it says something no single kept paragraph says: only repeats go
+            if best is not None and best > i and keep != "longest" and on("KEEP110") and on("DUP201") \
+                    and _sentences_repeat(doc, i, best, settings, shingler, options):
                 continue  # the later paragraph repeats it in whole sentences: those go instead
             p = doc.paragraphs[i]
-            removed[i] = Edit("paragraph", p.start, p.end, i, reason=reason, kept_paragraph=best,
+            removed[i] = Edit("paragraph", p.start, p.end, i, reason=reason, kept_paragraph=best, rule=code,
                               jaccard=jaccard, containment=share,
                               removed=doc.text_of(i), kept=doc.text_of(best) if best is not None else "")
             coverage.replace(i, None, None)
 
-    _remove_runs(doc, settings, removed, coverage)
+    if on("DUP104"):
+        _remove_runs(doc, settings, removed, coverage, options)
+    if on("KEEP101"):
+        first: dict[str, int] = {}
+        for i in range(n):
+            if doc.is_short(i, settings) and i not in removed:
+                if doc.norms[i] in first:
+                    keep_paragraph(i, "KEEP101", first[doc.norms[i]], 1.0)
+                else:
+                    first[doc.norms[i]] = i
     moves = _moves(doc, removed) if keep == "longest" else {}
     # A paragraph moved whole is edited inside in the next round, at its new place.
     whole = {**removed, **moves}
-    sentence_edits = _remove_sentences(doc, settings, whole, templates, coverage, shingler, keep)
-    sentence_edits += _span_edits(doc, settings, whole, templates, sentence_edits)
-    joins = _joins(doc, whole, sentence_edits) if fix_joins else []
+    sentence_edits = _remove_sentences(doc, settings, whole, templates, coverage, shingler,
+                                       options, kept, protect) if on("DUP201") else []
+    sentence_edits += _span_edits(doc, settings, whole, templates, sentence_edits, options)
+    joins = _joins(doc, whole, sentence_edits) if on("FIX101") else []
     edits = sorted([*removed.values(), *sentence_edits, *joins, *moves.values()],
                    key=lambda e: (e.start, e.kind != "join"))
     text, origin = _render(doc, removed, sentence_edits, joins, moves)
-    return Canonical(text, edits), origin
+    return Canonical(text, edits, kept=kept), origin
 
 
-def _substance(doc: Doc, i: int, shingler: Shingler) -> tuple[np.ndarray, set[str]]:
+_PARAGRAPH_RULES = {"duplicate": "DUP101", "contained": "DUP102", "covered": "DUP103"}
+
+
+def _eligible(doc: Doc, i: int, settings: Settings, options: CleanOptions) -> bool:
+    """Whether paragraph ``i`` may be compared and removed on its own: long prose
+    (KEEP101 keeps short lines, KEEP102 structure)."""
+    paragraph = doc.paragraphs[i]
+    if paragraph.structural and options.on("KEEP102"):
+        return False
+    return doc.nwords[i] >= (settings.min_words if options.on("KEEP101") else 1)
+
+
+def _substance(doc: Doc, i: int, shingler: Shingler, trim: bool = True) -> tuple[np.ndarray, set[str]]:
     """Paragraph ``i``'s shingles and figures without a trailing photo credit ("Photo:
     John Locher, AP", "[File: Reuters]") or the word an ellipsis cut ("airport
-    termin..."): a caption or teaser that repeats the text otherwise is a copy."""
+    termin..."): a caption or teaser that repeats the text otherwise is a copy (DUP105)."""
     text = doc.text_of(i)
-    trimmed = TRAILER.sub("", text)
+    trimmed = TRAILER.sub("", text) if trim else text
     if trimmed == text:
         return doc.shingles[i], set(_figures(doc.norms[i]))
     norm = normalize(trimmed)
     return shingler.from_units(shingler.units(norm)), set(_figures(norm))
+
+
+def _each_sentence_kept(doc: Doc, i: int, coverage: _Coverage, settings: Settings,
+                        shingler: Shingler) -> bool:
+    """Whether every sentence of paragraph ``i`` (of ``min_words`` words or more, up to a
+    trailing credit) is contained in one single kept paragraph: a near-copy that adds a
+    sentence, or a list item whose parts are scattered over other items, is not a copy."""
+    text = doc.article.text
+    base = doc.paragraphs[i].start
+    limit = base + len(TRAILER.sub("", doc.text_of(i)))
+    for start, end in doc.sentences(i):
+        if start >= limit:
+            break
+        norm = normalize(text[start:min(end, limit)])
+        if len(words(norm)) < settings.min_words:
+            continue
+        sentence = shingler.from_units(shingler.units(norm))
+        figures = set(_figures(norm))
+        if not any(contained(sentence, s) >= settings.containment and figures <= set(coverage.figures[k])
+                   for k, s in coverage.sets.items() if k != i):
+            return False
+    return True
 
 
 def _preference(doc: Doc, i: int, keep: str) -> tuple[float, ...]:
@@ -274,7 +458,8 @@ def _best_cover(doc: Doc, i: int, coverage: _Coverage) -> int | None:
     return best
 
 
-def _lifted(doc: Doc, i: int, k: int, jaccard: float, settings: Settings, shingler: Shingler) -> bool:
+def _lifted(doc: Doc, i: int, k: int, jaccard: float, settings: Settings, shingler: Shingler,
+            options: CleanOptions) -> bool:
     """Whether paragraph ``i``, contained in ``k`` with this Jaccard, is a pull quote
     from it: a small part of ``k`` that is direct speech, a sentence (editors cut a
     quote's tail), or most of one sentence of ``k``; or a larger part that repeats,
@@ -283,8 +468,10 @@ def _lifted(doc: Doc, i: int, k: int, jaccard: float, settings: Settings, shingl
     list of links is none of these."""
     text = doc.text_of(i)
     if jaccard >= MIN_CONTAINED_JACCARD:
-        return jaccard < MAX_QUOTE_JACCARD and bool(_QUOTED.match(text)) \
+        return options.on("KEEP106") and jaccard < MAX_QUOTE_JACCARD and bool(_QUOTED.match(text)) \
             and _speech_in(doc, i, k, settings, shingler)
+    if not options.on("KEEP105"):
+        return False
     if _QUOTED.match(text) or _SENTENCE_END.search(text):
         return True
     for start, end in doc.sentences(k):
@@ -303,20 +490,21 @@ def _speech_in(doc: Doc, i: int, k: int, settings: Settings, shingler: Shingler)
     return contained(doc.shingles[i], speech) >= settings.containment
 
 
-def _remove_runs(doc: Doc, settings: Settings, removed: dict[int, Edit], coverage: _Coverage) -> None:
+def _remove_runs(doc: Doc, settings: Settings, removed: dict[int, Edit], coverage: _Coverage,
+                 options: CleanOptions) -> None:
     """Short lines inside a pasted block go with it: a short paragraph next to a removed
     one whose kept twin has the same short line beside it."""
     changed = True
     while changed:
         changed = False
         for i in range(len(doc.paragraphs)):
-            if i in removed or doc.paragraphs[i].structural or doc.eligible(i, settings):
+            if i in removed or doc.paragraphs[i].structural or _eligible(doc, i, settings, options):
                 continue
             twin = _aligned_twin(doc, i, removed)
             if twin is None:
                 continue
             p = doc.paragraphs[i]
-            removed[i] = Edit("paragraph", p.start, p.end, i, reason="run", kept_paragraph=twin,
+            removed[i] = Edit("paragraph", p.start, p.end, i, reason="run", kept_paragraph=twin, rule="DUP104",
                               removed=doc.text_of(i), kept=doc.text_of(twin))
             coverage.replace(i, None, None)
             changed = True
@@ -335,21 +523,53 @@ def _aligned_twin(doc: Doc, i: int, removed: dict[int, Edit]) -> int | None:
 
 
 def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
-                      coverage: _Coverage, shingler: Shingler, keep: str) -> list[Edit]:
-    """Sentences of kept paragraphs that the rest of the kept text already says."""
+                      coverage: _Coverage, shingler: Shingler, options: CleanOptions,
+                      kept: list[Edit], protect: frozenset[tuple[int, int]] = frozenset()) -> list[Edit]:
+    """Sentences of kept paragraphs that the rest of the kept text already says (DUP201);
+    repeated sentences a protection keeps are added to ``kept``."""
     edits: list[Edit] = []
+
+    def keep_sentence(i: int, k: int, code: str, sentence_set: np.ndarray, share: float) -> None:
+        start, end = doc.sentences(i)[k]
+        at = _best_cover_set(i, sentence_set, coverage)
+        kept.append(Edit("sentence", start, end, i, sentence=k, reason="kept", rule=code,
+                         kept_paragraph=at, containment=share,
+                         jaccard=contained(sentence_set, doc.shingles[at]) if at is not None else 0.0,
+                         removed=doc.article.text[start:end],
+                         kept=doc.text_of(at) if at is not None else ""))
+
+    def covered(i: int, k: int, exclude: Iterable[int] = ()) -> tuple[np.ndarray, float]:
+        start, end = doc.sentences(i)[k]
+        norm = normalize(doc.article.text[start:end])
+        if len(words(norm)) < settings.min_words:
+            return _NONE, 0.0
+        sentence_set = shingler.from_units(shingler.units(norm))
+        return sentence_set, coverage.covered_by_others(i, sentence_set, set(_figures(norm)), exclude)
+
     candidates = [i for i in range(len(doc.paragraphs))
-                  if i not in removed and i not in templates and doc.eligible(i, settings)]
-    for i in sorted(candidates, key=lambda i: _preference(doc, i, keep), reverse=True):
+                  if i not in removed and i not in templates and _eligible(doc, i, settings, options)]
+    for i in sorted(candidates, key=lambda i: _preference(doc, i, options.keep), reverse=True):
         spans = doc.sentences(i)
-        if len(spans) < 2 or _EMBED.search(doc.text_of(i)):
-            continue  # an embedded post is quoted whole, even where it repeats the text
+        if len(spans) < 2:
+            continue
+        if options.on("KEEP108") and _EMBED.search(doc.text_of(i)):
+            for k in range(len(spans)):  # an embedded post is quoted whole, even where it repeats
+                sentence_set, share = covered(i, k)
+                if share >= settings.containment:
+                    keep_sentence(i, k, "KEEP108", sentence_set, share)
+            continue
         quotes = _pull_quotes(doc, i, coverage)
         alive = list(range(len(spans)))
         for k in reversed(range(len(spans))):
             start, end = spans[k]
             norm = normalize(doc.article.text[start:end])
-            if len(alive) < 2 or not _may_go(doc.article.text[start:end], norm, settings):
+            if len(alive) < 2 or (start, end) in protect:
+                continue
+            guard = _guard(doc.article.text[start:end], norm, settings, options)
+            if guard is not None:
+                sentence_set, share = covered(i, k, quotes)
+                if share >= settings.containment:
+                    keep_sentence(i, k, guard, sentence_set, share)
                 continue
             sentence_set = shingler.from_units(shingler.units(norm))
             share = coverage.covered_by_others(i, sentence_set, set(_figures(norm)), quotes)
@@ -357,12 +577,13 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
                 continue
             rest = normalize(" ".join(doc.article.text[spans[m][0]:spans[m][1]]
                                       for m in alive if m != k))
-            if len(words(rest)) < settings.min_words:
+            if len(words(rest)) < settings.min_words and options.on("KEEP111"):
+                keep_sentence(i, k, "KEEP111", sentence_set, share)
                 continue  # what would be left is no new paragraph: an attribution, a label
             alive.remove(k)
             coverage.replace(i, shingler.from_units(shingler.units(rest)), _figures(rest))
             kept_at = _best_cover_set(i, sentence_set, coverage)
-            edits.append(Edit("sentence", start, end, i, sentence=k, reason="duplicate",
+            edits.append(Edit("sentence", start, end, i, sentence=k, reason="duplicate", rule="DUP201",
                               kept_paragraph=kept_at, containment=share,
                               jaccard=contained(sentence_set, doc.shingles[kept_at]) if kept_at is not None else 0.0,
                               removed=doc.article.text[start:end],
@@ -371,7 +592,7 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
 
 
 def _span_edits(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
-                sentence_edits: list[Edit]) -> list[Edit]:
+                sentence_edits: list[Edit], options: CleanOptions) -> list[Edit]:
     """Copies of text doubled inside a paragraph, then of runs pasted into two, in
     the prose paragraphs kept whole so far (see :mod:`dedup.clean.spans`)."""
     edits: list[Edit] = []
@@ -383,16 +604,20 @@ def _span_edits(doc: Doc, settings: Settings, removed: dict[int, Edit], template
                 if i not in removed and i not in templates and i not in touched
                 and p.kind == "prose" and doc.nwords[i] >= 2 * settings.min_words}
 
-    for i, paragraph_words in kept_whole().items():
-        edits += [_span_edit(doc, run, "doubled")
-                  for run in doubled_runs(i, paragraph_words, settings.min_words, MIN_REFRAIN_WORDS)]
-    edits += [_span_edit(doc, run, "pasted") for run in pasted_runs(kept_whole(), settings.min_words)]
+    doubled = {code for code in ("DUP301", "DUP302", "DUP303") if options.on(code)}
+    if doubled:
+        for i, paragraph_words in kept_whole().items():
+            edits += [_span_edit(doc, run, "doubled")
+                      for run in doubled_runs(i, paragraph_words, settings.min_words,
+                                              MIN_REFRAIN_WORDS, doubled)]
+    if options.on("DUP304"):
+        edits += [_span_edit(doc, run, "pasted") for run in pasted_runs(kept_whole(), settings.min_words)]
     return edits
 
 
 def _span_edit(doc: Doc, run: Run, reason: str) -> Edit:
     start = doc.paragraphs[run.paragraph].start
-    return Edit("span", start + run.cut_from, start + run.cut_to, run.paragraph, reason=reason,
+    return Edit("span", start + run.cut_from, start + run.cut_to, run.paragraph, reason=reason, rule=run.rule,
                 kept_paragraph=run.kept_paragraph, kept=run.kept,
                 removed=doc.article.text[start + run.cut_from:start + run.cut_to])
 
@@ -409,7 +634,8 @@ def _pull_quotes(doc: Doc, i: int, coverage: _Coverage) -> list[int]:
     return quotes
 
 
-def _sentences_repeat(doc: Doc, i: int, k: int, settings: Settings, shingler: Shingler) -> bool:
+def _sentences_repeat(doc: Doc, i: int, k: int, settings: Settings, shingler: Shingler,
+                      options: CleanOptions) -> bool:
     """Whether paragraph ``i`` is repeated in ``k`` as whole sentences (so that removing
     those sentences from ``k`` keeps the earlier copy and loses nothing)."""
     repeated = []
@@ -417,7 +643,7 @@ def _sentences_repeat(doc: Doc, i: int, k: int, settings: Settings, shingler: Sh
         norm = normalize(doc.article.text[start:end])
         sentence = shingler.from_units(shingler.units(norm))
         if len(sentence) and contained(sentence, doc.shingles[i]) >= settings.containment:
-            if not _may_go(doc.article.text[start:end], norm, settings):
+            if not _may_go(doc.article.text[start:end], norm, settings, options):
                 return False  # the sentence pass would keep it: this copy goes instead
             repeated.append(sentence)
     if not repeated or len(repeated) == len(doc.sentences(k)):
@@ -425,11 +651,24 @@ def _sentences_repeat(doc: Doc, i: int, k: int, settings: Settings, shingler: Sh
     return contained(doc.shingles[i], np.unique(np.concatenate(repeated))) >= settings.containment
 
 
-def _may_go(sentence: str, norm: str, settings: Settings) -> bool:
+def _may_go(sentence: str, norm: str, settings: Settings, options: CleanOptions) -> bool:
     """Whether a sentence may be cut out of its paragraph: short ones ("I agree.",
-    "Best song of the year?") recur on purpose, and direct speech repeated inside a
-    paragraph is the writer's choice."""
-    return len(words(norm)) >= max(settings.min_words, MIN_SENTENCE_WORDS) and not _QUOTED.match(sentence)
+    "Best song of the year?") recur on purpose (KEEP109), and direct speech repeated
+    inside a paragraph is the writer's choice (KEEP107)."""
+    return _guard(sentence, norm, settings, options) is None
+
+
+def _guard(sentence: str, norm: str, settings: Settings, options: CleanOptions) -> str | None:
+    """The protection that keeps a sentence in its paragraph, if any (a sentence under
+    ``min_words`` words is never compared, whatever the rules)."""
+    count = len(words(norm))
+    if count < settings.min_words:
+        return "KEEP109"
+    if options.on("KEEP109") and count < MIN_SENTENCE_WORDS:
+        return "KEEP109"
+    if options.on("KEEP107") and _QUOTED.match(sentence):
+        return "KEEP107"
+    return None
 
 
 def _best_cover_set(owner: int, shingles: np.ndarray, coverage: _Coverage) -> int | None:
@@ -452,7 +691,7 @@ def _moves(doc: Doc, removed: dict[int, Edit]) -> dict[int, Edit]:
         if edit.reason not in ("duplicate", "contained"):
             continue
         p = doc.paragraphs[k]
-        moves[k] = Edit("moved", p.start, p.end, k, reason="longest", kept_paragraph=i,
+        moves[k] = Edit("moved", p.start, p.end, k, reason="longest", kept_paragraph=i, rule=edit.rule,
                         removed=doc.text_of(k), kept=doc.text_of(k))
     return moves
 
@@ -468,7 +707,7 @@ def _joins(doc: Doc, removed: dict[int, Edit], sentence_edits: list[Edit]) -> li
             at = p.start + point
             if any(s <= at <= e for s, e in gone):
                 continue
-            out.append(Edit("join", at, at, i, reason="lost boundary",
+            out.append(Edit("join", at, at, i, reason="lost boundary", rule="FIX101",
                             removed=body[max(0, point - 30): point + 30]))
     return out
 

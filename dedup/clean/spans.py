@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 _TOKEN = re.compile(r"\w+")
@@ -51,9 +52,11 @@ class Run:
     cut_to: int
     kept_paragraph: int
     kept: str
+    rule: str = ""
 
 
-def doubled_runs(paragraph: int, words: Words, min_words: int, min_refrain: int) -> list[Run]:
+def doubled_runs(paragraph: int, words: Words, min_words: int, min_refrain: int,
+                 rules: Collection[str] = ("DUP301", "DUP302", "DUP303")) -> list[Run]:
     """Text doubled in place ("The best TV deals of 2019 The best TV deals of 2019": a
     link's title glued to its alt text): copies of at least twice ``min_words`` words;
     of ``min_words`` or more when the second copy starts with a capital straight
@@ -61,18 +64,28 @@ def doubled_runs(paragraph: int, words: Words, min_words: int, min_refrain: int)
     purpose of the dossier was. The purpose of the dossier was ..."); or a phrase of
     ``min_refrain`` or more words repeated three or more times over twice
     ``min_words`` words ("Created with Sketch." after every icon). A short phrase
-    said twice may be emphasis or a refrain and stays."""
+    said twice may be emphasis or a refrain and stays.
+
+    These are rules DUP301 (doubled text), DUP302 (a refrain) and DUP303 (a title
+    twice); only those in ``rules`` are applied."""
     runs = []
     for start, period, copies in tandem_repeats(words.keys, min_refrain):
         first_copy = start + period
-        if period < 2 * min_words and not (copies >= 3 and period * (copies - 1) >= 2 * min_words) \
-                and not (period >= min_words and _title_twice(words, first_copy)):
+        if period >= 2 * min_words:
+            code = "DUP301"
+        elif copies >= 3 and period * (copies - 1) >= 2 * min_words:
+            code = "DUP302"
+        elif period >= min_words and _title_twice(words, first_copy):
+            code = "DUP303"
+        else:
+            continue
+        if code not in rules:
             continue
         # From the end of the first copy to the end of the last: the punctuation after
         # the last copy stays, and so does the space before what follows.
         runs.append(Run(paragraph, words.tokens[first_copy - 1].end(),
                         words.tokens[start + period * copies - 1].end(),
-                        paragraph, words.between(start, first_copy - 1)))
+                        paragraph, words.between(start, first_copy - 1), code))
     return runs
 
 
@@ -107,7 +120,7 @@ def pasted_runs(paragraphs: dict[int, Words], min_words: int) -> list[Run]:
                 if length >= size and _mid_sentence(kept, start, length, min_words) else None
             if cut_from is not None:
                 runs.append(Run(i, cut_from, words.tokens[at + length - 1].end(),
-                                j, kept.between(start, start + length - 1)))
+                                j, kept.between(start, start + length - 1), "DUP304"))
                 at += length
                 continue
             at += 1

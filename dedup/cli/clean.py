@@ -9,41 +9,59 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import click
 
-from ..errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, DedupError
+from ..errors import DedupError, InputError, UsageError
 from .common import (
     Run,
+    check_exit_flags,
+    colour_stdout,
     common_options,
     corpus_options,
     error_console,
+    exit_code,
+    exit_zero_option,
+    global_options,
     print_errors,
     progress_bar,
+    rule_options,
+    stdin_filename_option,
+    stdin_renamed,
 )
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @common_options
+@rule_options
 @click.option("--keep", type=click.Choice(["first", "longest", "newest"]),
               help="Which copy survives: the first, the longest (at the first's place), "
                    "or the newest record by --date-field [first].")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if anything would change.")
-@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff on stdout; write nothing.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print a unified diff on stdout; write nothing; exit 1 if anything would change.")
 @click.option("--output-dir", type=click.Path(), metavar="DIR",
               help="Write cleaned copies under DIR (same relative paths) instead of in place.")
-@click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich",
-              help="Rich report on stderr, or the edits as JSON on stdout.")
+@click.option("--format", "fmt", type=click.Choice(["rich", "json", "github"]), default="rich",
+              help="Rich report on stderr, the edits as JSON on stdout, or (with --check) "
+                   "GitHub Actions annotations of what would change.")
 @click.option("--html", "html_path", type=click.Path(), metavar="FILE",
               help="Also save the report as a standalone HTML page.")
 @click.option("--fix-joins/--no-fix-joins", default=None,
               help="Put back the space lost between glued sentences ('added.The') [on].")
 @click.option("--date-field", help="JSON lines field holding the date, for --keep newest [date].")
+@click.option("--exit-non-zero-on-fix", is_flag=True,
+              help="Exit 1 when files were changed (in place or under --output-dir).")
+@exit_zero_option
+@stdin_filename_option
 @corpus_options("treat articles already in this index as kept copies", "cleaned", "canonical articles")
+@global_options
 def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool,
-          output_dir: str | None, fmt: str, html_path: str | None, **flags: Any) -> None:
+          output_dir: str | None, fmt: str, html_path: str | None, exit_non_zero_on_fix: bool,
+          exit_zero: bool, **flags: Any) -> None:
     """Write the canonical version of the articles in PATHS.
 
     Removes repeated paragraphs, repeated sentences inside otherwise new
@@ -53,13 +71,18 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
     (or all), a JSON lines record that duplicates a kept record is dropped.
     Files are replaced atomically, and only when their content changes.
 
-    Exit codes: 0 nothing to change, 1 files changed (or would change with
-    --check/--diff), 2 usage or input errors.
+    Exit codes: 0 files cleaned (in place, under --output-dir or to stdout) or
+    nothing to change; 1 files would change with --check or --diff (0 with
+    --exit-zero), or were changed with --exit-non-zero-on-fix; 2 usage or input
+    errors.
     """
     from ..io.reader import display_name
     from ..pipeline.clean import clean_inputs
     from ..report.clean import diff, render_rich, to_json
 
+    check_exit_flags(exit_zero, exit_non_zero_on_fix)
+    if fmt == "github" and not check:
+        raise UsageError("--format github annotates what would change: use it with --check")
     run = Run(flags)
     settings = run.settings()
     options = run.clean_options(keep=keep)
@@ -67,14 +90,21 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
         from .spark import spark_clean
 
         sys.exit(spark_clean(paths, run, options, check=check,
-                             master=flags.get("spark_master"), output=flags.get("output")))
-    # Every output path is checked before anything is written.
-    if output_dir is not None and not (check or show_diff):
+                             master=flags.get("spark_master"), output=flags.get("output"),
+                             exit_zero=exit_zero, exit_non_zero_on_fix=exit_non_zero_on_fix))
+    writing = not (check or show_diff)
+    # Every output path is checked before anything is read or written.
+    if output_dir is not None and writing:
         _check_output_dir(output_dir)
     if html_path:
         _check_output_file(html_path, "--html")
     # Bounded: beyond the limit the reader reports standard input as too large.
     stdin = sys.stdin.buffer.read(run.read_options().max_input_size + 1) if "-" in paths else None
+    stdout_bytes: bytes | None = None  # what the cleaned stdin is, when it goes to stdout
+    if run.stdin_excluded(paths):  # a file the globs leave out: passed through as it is
+        paths = tuple(p for p in paths if p != "-")
+        if writing and output_dir is None and stdin is not None:
+            stdout_bytes = stdin + sys.stdin.buffer.read()
     started = time.perf_counter()
     with progress_bar(run, "cleaning") as progress, _linked_index(run, settings) as index:
         result = clean_inputs(paths, settings, run.read_options(), options, jobs=run.jobs,
@@ -83,20 +113,25 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
                               keep_docs=index is not None)
         elapsed = time.perf_counter() - started
         changed = [f for f in result.files if f.changed]
-        writing = not (check or show_diff)
         if writing:
             result.errors.extend(_write(result, output_dir))
+            if "-" in paths and output_dir is None:
+                stdout_bytes = next((o.new for o in result.files if o.path == "-"), None)
+        _name_stdin(result, run.stdin_name)  # "-" is never written as a file: name it now
         if writing and index is not None and run.get("update_index"):
             _update_index(index, result)
     if show_diff:
-        click.echo(diff(result), nl=False)
+        click.echo(_colour_diff(diff(result)), nl=False, color=colour_stdout())
     elif fmt == "json":
         click.echo(json.dumps(to_json(result), ensure_ascii=False))
-    elif "-" in paths and writing and output_dir is None:
-        for outcome in result.files:
-            if outcome.path == "-":
-                sys.stdout.buffer.write(outcome.new)
-                sys.stdout.flush()
+    elif fmt == "github":
+        from ..report.github import clean_annotations
+
+        for line in clean_annotations(result):
+            click.echo(line)
+    elif stdout_bytes is not None:
+        sys.stdout.buffer.write(stdout_bytes)
+        sys.stdout.flush()
     if check:
         for outcome in changed:
             click.echo(f"would clean {display_name(outcome.path)}", err=True)
@@ -105,9 +140,47 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
     if html_path:
         _save_html(result, html_path, elapsed)
     print_errors(result.errors)
-    if result.errors:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FOUND if changed else EXIT_CLEAN)
+    sys.exit(exit_code(errors=bool(result.errors),
+                       found=bool(changed) and (check or show_diff or exit_non_zero_on_fix),
+                       exit_zero=exit_zero))
+
+
+def _name_stdin(result: Any, name: str | None) -> None:
+    """Call stdin ``name`` in the result (``--stdin-filename``), for every report."""
+    if name is None:
+        return
+    for outcome in result.files:
+        if outcome.path == "-":
+            outcome.path = name
+    articles = [o.article for o in result.articles] + [d.article for d in result.docs if d is not None]
+    for article in articles:
+        if article.source == "-":
+            article.id = stdin_renamed(name, article.id)
+            article.source = name
+    for outcome in result.articles:
+        if outcome.dropped is not None:
+            outcome.dropped = replace(outcome.dropped, kept=stdin_renamed(name, outcome.dropped.kept))
+        if outcome.duplicate is not None:
+            outcome.duplicate = replace(outcome.duplicate,
+                                        kept=stdin_renamed(name, outcome.duplicate.kept))
+    result.errors[:] = [InputError(stdin_renamed(name, e.input), e.message) for e in result.errors]
+
+
+def _colour_diff(text: str) -> str:
+    """The diff in colour when ``--color`` asks for it (or stdout is a terminal)."""
+    if not text or not colour_stdout():
+        return text
+    out = []
+    for line in text.splitlines(keepends=True):
+        style = {"+++": "bold", "---": "bold", "@@": "cyan", "+": "green", "-": "red"}
+        for prefix, colour in style.items():
+            if line.startswith(prefix):
+                body = line.rstrip("\n")
+                kwargs: dict[str, Any] = {"bold": True} if colour == "bold" else {"fg": colour}
+                line = click.style(body, **kwargs) + line[len(body):]
+                break
+        out.append(line)
+    return "".join(out)
 
 
 def _write(result: Any, output_dir: str | None) -> list[Any]:
@@ -116,7 +189,7 @@ def _write(result: Any, output_dir: str | None) -> list[Any]:
     A file that cannot be written, or that changed since it was read, is left as it
     is and reported; the others go on.
     """
-    from ..errors import InputError, WriteRefused
+    from ..errors import WriteRefused
     from ..io.reader import display_name
     from ..pipeline.clean import write_outcome
 
@@ -146,7 +219,6 @@ def _targets(paths: list[str], output_dir: str) -> tuple[dict[str, str | None], 
     """Where each input goes under ``output_dir``: its path relative to here when it
     is inside, else relative to the deepest folder holding every input outside; two
     inputs that would land on one path are an error naming both (the first is written)."""
-    from ..errors import InputError
     from ..io.reader import display_name
 
     outside = [os.path.abspath(p) for p in paths if not _inside_here(p)]
@@ -175,7 +247,6 @@ def _inside_here(path: str) -> bool:
 
 def _check_output_file(path: str, option: str) -> None:
     """Refuse an output file that could not be written, before anything is written."""
-    from ..errors import UsageError
     from ..io.reader import display_name
 
     name = display_name(path)
@@ -196,7 +267,6 @@ def _check_output_file(path: str, option: str) -> None:
 
 def _check_output_dir(path: str) -> None:
     """Refuse an output folder that cannot be made or written, before anything is written."""
-    from ..errors import UsageError
     from ..io.reader import display_name
 
     probe = os.path.abspath(path)
@@ -239,7 +309,6 @@ def _save_html(result: Any, path: str, elapsed: float) -> None:
 
     console = Console(record=True, file=io.StringIO(), width=140)
     render_rich(result, console, elapsed)
-    from ..errors import UsageError
     from ..io.reader import display_name
     from ..io.writer import atomic_write
 

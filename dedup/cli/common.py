@@ -1,16 +1,19 @@
-"""What every ``dedup`` command shares: options, merged configuration, errors, progress."""
+"""What every ``dedup`` command shares: options, merged configuration, errors, progress,
+consoles in the chosen colours, exit codes and the name of stdin."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from ..config import load_config
+from ..errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, UsageError
 
 SETTING_KEYS = ("shingle", "ngram", "num_perm", "seed", "threshold", "containment", "min_words",
                 "max_bucket")
@@ -20,6 +23,78 @@ def _unit(ctx: click.Context, param: click.Parameter, value: float | None) -> fl
     if value is not None and not 0.0 < value <= 1.0:
         raise click.BadParameter("must be in (0, 1]")
     return value
+
+
+# Where --config and --color are kept: ``ctx.meta`` is shared by the group and its
+# commands, so either may be given before or after the command name (the later wins).
+CONFIG_FILE = "dedup.config_file"
+COLOR = "dedup.color"
+COLORS = ("auto", "always", "never")
+
+
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None:
+            ctx.meta[key] = value
+        return value
+
+    return callback
+
+
+def global_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--config FILE`` and ``--color``: accepted by the group and by every command."""
+    func = click.option(
+        "--color", type=click.Choice(COLORS), expose_value=False, callback=_remember(COLOR),
+        help="Colour in reports: auto (on a terminal, unless NO_COLOR is set), always, never [auto].",
+    )(func)
+    return click.option(
+        "--config", metavar="FILE", expose_value=False, callback=_remember(CONFIG_FILE),
+        help="Read settings from FILE ([tool.dedup] of a .toml file, else [dedup]) "
+             "instead of the nearest pyproject.toml / setup.cfg.",
+    )(func)
+
+
+def _meta(key: str) -> Any:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(key) if ctx is not None else None
+
+
+def console(*, stderr: bool = False, **kwargs: Any) -> Any:
+    """A rich console in the colours of ``--color`` (``auto``: rich decides, and honours
+    ``NO_COLOR`` and ``FORCE_COLOR``). Built late, so that ``CliRunner`` captures it."""
+    from rich.console import Console
+
+    color = _meta(COLOR) or "auto"
+    if color == "always":
+        kwargs.update(force_terminal=True, no_color=False)
+    elif color == "never":
+        kwargs.update(color_system=None)
+    return Console(stderr=stderr, highlight=False, **kwargs)
+
+
+def colour_stdout() -> bool:
+    """Whether text written to stdout by hand (a diff) is coloured, as ``console()`` decides."""
+    color = _meta(COLOR) or "auto"
+    if color != "auto":
+        return bool(color == "always")
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(os.environ.get("FORCE_COLOR")) or sys.stdout.isatty()
+
+
+def exit_code(*, errors: bool, found: bool, exit_zero: bool = False) -> int:
+    """2 on errors; else 1 when something was found (or would change), unless ``--exit-zero``."""
+    if errors:
+        return EXIT_ERROR
+    return EXIT_FOUND if found and not exit_zero else EXIT_CLEAN
+
+
+exit_zero_option = click.option(
+    "--exit-zero", is_flag=True,
+    help="Exit 0 even when duplicates are found or files would change (errors still exit 2).")
+stdin_filename_option = click.option(
+    "--stdin-filename", metavar="NAME",
+    help="The name of the file read from - : shown in reports, matched by --include/--exclude.")
 
 
 def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
@@ -87,6 +162,21 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def rule_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--select`` and ``--ignore``: which rules of the registry scan and clean apply."""
+    options = [
+        click.option("--select", "select", multiple=True, metavar="CODES",
+                     help="Rules to switch on: codes or prefixes, comma-separated or repeated "
+                          "(`dedup rules` lists them) [the rules on by default]."),
+        click.option("--ignore", "ignore", multiple=True, metavar="CODES",
+                     help="Rules to switch off, added to the config's: --ignore DUP3 keeps "
+                          "every line whole."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def corpus_options(index_use: str, verb: str, output: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The index and engine options of ``scan`` and ``clean``, worded for the command:
     what the index is for, what ``--update-index`` adds, what ``--output`` holds."""
@@ -115,7 +205,7 @@ class Run:
     """Merged configuration for one command: flags win over the config file."""
 
     def __init__(self, flags: dict[str, Any]) -> None:
-        self.config = load_config()
+        self.config = load_config(file=_meta(CONFIG_FILE))
         self.flags = flags
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -137,7 +227,21 @@ class Run:
             keep=flags.get("keep") or self.get("keep"),
             fix_joins=self.get("fix_joins"),
             scope=self.get("scope"),
+            select=self.codes("select"),
+            ignore=self.codes("ignore"),
+            per_file_ignores=self.get("per_file_ignores"),
         )
+
+    def codes(self, key: str) -> tuple[str, ...] | None:
+        """``select`` or ``ignore``: the flags (comma-separated or repeated) replace the
+        config file's list; ``--ignore`` adds to the config's ``ignore``, as in ruff's
+        ``extend-ignore``, so a flag can switch one more rule off."""
+        flagged = tuple(c.strip() for value in self.flags.get(key) or () for c in value.split(",")
+                        if c.strip())
+        configured = tuple(self.config.get(key) or ())
+        if key == "ignore":
+            return (*configured, *flagged) or None
+        return flagged or configured or None
 
     def read_options(self) -> Any:
         from ..io.reader import DEFAULT_INCLUDE, DEFAULT_MAX_INPUT_SIZE, ReadOptions
@@ -162,10 +266,66 @@ class Run:
         return bool(self.get("quiet", False))
 
 
-def error_console() -> Any:
-    from rich.console import Console
+    @property
+    def stdin_name(self) -> str | None:
+        """``--stdin-filename``, or ``None`` (stdin is then named ``-``)."""
+        name = self.flags.get("stdin_filename")
+        return str(name) if name else None
 
-    return Console(stderr=True, highlight=False)
+    def stdin_excluded(self, paths: Iterable[str]) -> bool:
+        """Whether ``-`` is among ``paths`` under a name the include/exclude globs leave
+        out (an editor passes every file through stdin; the corpus's excludes still hold)."""
+        name = self.stdin_name
+        if name is None or "-" not in paths:
+            return False
+        options = self.read_options()
+        return not selected(name, options.include) or selected(name, options.exclude)
+
+
+def selected(path: str, patterns: Iterable[str]) -> bool:
+    """Whether a glob matches the file's name or its path (``/``-separated), as in a folder walk."""
+    rel = os.path.normpath(path).replace(os.sep, "/")
+    name = rel.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p) for p in patterns)
+
+
+def stdin_renamed(name: str | None, value: str) -> str:
+    """An article id, source or error location with ``-`` (stdin) replaced by ``name``.
+
+    Example:
+        >>> stdin_renamed("news/a.jsonl", "-:3"), stdin_renamed("a.md", "b.txt")
+        ('news/a.jsonl:3', 'b.txt')
+    """
+    if name is None:
+        return value
+    if value == "-":
+        return name
+    if value.startswith("-:") and value[2:].isdigit():
+        return f"{name}:{value[2:]}"
+    return value
+
+
+def name_stdin(items: Iterable[Any], name: str | None) -> Iterator[Any]:
+    """Articles and errors as the reader yields them, with stdin called ``name``."""
+    from ..document import Article
+    from ..errors import InputError
+
+    for item in items:
+        if name is not None and isinstance(item, Article) and item.source == "-":
+            item.id = stdin_renamed(name, item.id)
+            item.source = name
+        elif name is not None and isinstance(item, InputError):
+            item = InputError(stdin_renamed(name, item.input), item.message)
+        yield item
+
+
+def check_exit_flags(exit_zero: bool, exit_non_zero_on_fix: bool) -> None:
+    if exit_zero and exit_non_zero_on_fix:
+        raise UsageError("--exit-zero and --exit-non-zero-on-fix cannot be used together")
+
+
+def error_console() -> Any:
+    return console(stderr=True)
 
 
 def print_errors(errors: list[Any]) -> None:

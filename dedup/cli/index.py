@@ -13,7 +13,15 @@ from typing import Any
 
 import click
 
-from ..errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, JSON_VERSION, DedupError
+from ..errors import EXIT_CLEAN, EXIT_ERROR, JSON_VERSION, DedupError
+from .common import (
+    console,
+    exit_code,
+    exit_zero_option,
+    global_options,
+    name_stdin,
+    stdin_filename_option,
+)
 
 SIGNATURE_FLAGS = ("shingle", "ngram", "num_perm", "seed")
 RUN_FLAGS = ("threshold", "containment", "min_words")
@@ -55,6 +63,7 @@ def read_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--id-field", help="JSON lines field holding the id (the article key) [id]."),
         *INPUT_OPTIONS,
         click.option("--quiet", "-q", is_flag=True, default=None, help="No progress bar or summary."),
+        stdin_filename_option,
     ]
     for option in reversed(options):
         func = option(func)
@@ -98,7 +107,9 @@ def _articles(run: Any, paths: tuple[str, ...], errors: list[Any]) -> Any:
     from ..document import Article
     from ..io.reader import iter_inputs
 
-    for item in iter_inputs(paths, run.read_options()):
+    if run.stdin_excluded(paths):
+        paths = tuple(p for p in paths if p != "-")
+    for item in name_stdin(iter_inputs(paths, run.read_options()), run.stdin_name):
         if isinstance(item, Article):
             yield item
         else:
@@ -106,12 +117,13 @@ def _articles(run: Any, paths: tuple[str, ...], errors: list[Any]) -> Any:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@global_options
 def index() -> None:
     """A persistent, incremental MinHash index of a corpus (SQLite file or Redis).
 
     Articles are stored whole (key: the file path or JSON id) and per paragraph
-    (key#N). Exit codes: 0 nothing found, 1 matches found (query), 2 usage,
-    input or index errors.
+    (key#N). Exit codes: 0 nothing found, 1 matches found (query; 0 with
+    --exit-zero), 2 usage, input or index errors.
     """
 
 
@@ -126,6 +138,7 @@ def index() -> None:
 @threshold_options
 @click.option("--jobs", "-j", type=click.IntRange(0), help="Processes analysing articles; 0 means all cores [1].")
 @read_options
+@global_options
 def add(paths: tuple[str, ...], **flags: Any) -> None:
     """Add (or replace) the articles in PATHS, creating the index if needed.
 
@@ -156,12 +169,15 @@ def add(paths: tuple[str, ...], **flags: Any) -> None:
 @click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich",
               help="A table per article on the terminal, or a JSON document on stdout.")
 @read_options
-def query(paths: tuple[str, ...], limit: int | None, fmt: str, **flags: Any) -> None:
+@exit_zero_option
+@global_options
+def query(paths: tuple[str, ...], limit: int | None, fmt: str, exit_zero: bool,
+          **flags: Any) -> None:
     """Find indexed articles and paragraphs that the articles in PATHS repeat.
 
     Every match is verified with the exact Jaccard similarity and containment of
     the shingle sets. An article's own key is left out. Exits 1 when anything
-    matches, 0 when nothing does.
+    matches (0 with --exit-zero), 0 when nothing does.
     """
     from .common import print_errors
 
@@ -179,7 +195,7 @@ def query(paths: tuple[str, ...], limit: int | None, fmt: str, **flags: Any) -> 
         _render_query(results, quiet=bool(run.quiet))
     print_errors(errors)
     found = any(matches for _, matches in results)
-    sys.exit(EXIT_ERROR if errors else EXIT_FOUND if found else EXIT_CLEAN)
+    sys.exit(exit_code(errors=bool(errors), found=found, exit_zero=exit_zero))
 
 
 def _query_json(location: str, results: list[tuple[Any, list[Any]]], errors: list[Any]) -> dict[str, Any]:
@@ -194,11 +210,10 @@ def _query_json(location: str, results: list[tuple[Any, list[Any]]], errors: lis
 
 def _render_query(results: list[tuple[Any, list[Any]]], *, quiet: bool) -> None:
     from rich import box
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console(highlight=False)
+    out = console()
     for article, matches in results:
         if not matches:
             continue
@@ -208,10 +223,10 @@ def _render_query(results: list[tuple[Any, list[Any]]], *, quiet: bool) -> None:
         for m in matches:
             table.add_row("article" if m.query is None else f"¶{m.query}", escape(m.key), m.kind,
                           f"{m.jaccard:.2f}", f"{m.containment:.2f}", m.reason)
-        console.print(table)
+        out.print(table)
     if not quiet:
         hits = sum(1 for _, matches in results if matches)
-        Console(stderr=True, highlight=False).print(
+        console(stderr=True).print(
             f"{hits} of {len(results)} articles match the index")
 
 
@@ -219,6 +234,7 @@ def _render_query(results: list[tuple[Any, list[Any]]], *, quiet: bool) -> None:
 @click.argument("keys", nargs=-1, required=True)
 @location_options
 @click.option("--quiet", "-q", is_flag=True, default=None, help="No summary.")
+@global_options
 def remove(keys: tuple[str, ...], **flags: Any) -> None:
     """Remove articles (with their paragraphs) or single paragraphs (KEY#N) by key.
 
@@ -242,6 +258,7 @@ def remove(keys: tuple[str, ...], **flags: Any) -> None:
 @location_options
 @click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich",
               help="A table on the terminal, or a JSON document on stdout.")
+@global_options
 def stats(fmt: str, **flags: Any) -> None:
     """Show the index's size, settings and banding."""
     run = _run(flags)
@@ -250,7 +267,6 @@ def stats(fmt: str, **flags: Any) -> None:
     if fmt == "json":
         click.echo(json.dumps({"version": JSON_VERSION, **info.to_json()}))
         return
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
@@ -268,7 +284,7 @@ def stats(fmt: str, **flags: Any) -> None:
         ("banding", f"{info.bands} bands x {info.rows} rows"),
     ):
         table.add_row(label, value)
-    Console(highlight=False).print(table)
+    console().print(table)
 
 
 def link_scan(run: Any, result: Any, settings: Any) -> None:

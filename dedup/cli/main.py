@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from ..errors import EXIT_INTERNAL, DedupError
+from .common import global_options
 
 ISSUES_HINT = "this is a bug in dedup: please report it with the command that failed"
 
@@ -50,11 +51,21 @@ def _debug(ctx: click.Context) -> bool:
 @click.group(cls=DedupGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dedup", prog_name="dedup")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+@global_options
 def main(debug: bool) -> None:
     """Find near-duplicate text in news articles and write clean, canonical versions.
 
-    Exit codes: 0 nothing found or changed, 1 duplicates found (or files would
-    change), 2 usage, configuration or input errors, 3 internal error.
+    Exit codes: 0 nothing found, or files cleaned as asked; 1 duplicates found,
+    or files would change (--check, --diff); 2 usage, configuration or input
+    errors; 3 internal error. --exit-zero turns 1 into 0; errors still exit 2.
+
+    Settings come from [tool.dedup] in the nearest pyproject.toml or [dedup] in
+    setup.cfg (or --config FILE); flags win.
+
+    Shell completion (bash; zsh_source or fish_source for those shells):
+
+    \b
+        eval "$(_DEDUP_COMPLETE=bash_source dedup)"
     """
 
 
@@ -62,11 +73,13 @@ def _register() -> None:
     # Light: the command modules import click only; each command imports the rest.
     from .clean import clean
     from .index import index
+    from .rules import rules
     from .scan import scan
 
     main.add_command(scan)
     main.add_command(clean)
     main.add_command(index)
+    main.add_command(rules)
 
 
 _register()

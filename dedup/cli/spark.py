@@ -12,12 +12,12 @@ from typing import Any
 
 import click
 
-from ..errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, InputError, UsageError
-from .common import print_errors
+from ..errors import InputError, UsageError
+from .common import console, exit_code, print_errors
 
 
 def spark_scan(paths: Sequence[str], run: Any, *, fmt: str, master: str | None,
-               output: str | None) -> int:
+               output: str | None, exit_zero: bool = False) -> int:
     """Run ``dedup scan`` on Spark; return the exit code."""
     from ..detect.findings import INFORMATIONAL
     from ..spark import deduplicate
@@ -45,7 +45,7 @@ def spark_scan(paths: Sequence[str], run: Any, *, fmt: str, master: str | None,
         if owned:
             spark.stop()
     print_errors(inputs.errors)
-    return EXIT_ERROR if inputs.errors else EXIT_FOUND if found else EXIT_CLEAN
+    return exit_code(errors=bool(inputs.errors), found=found, exit_zero=exit_zero)
 
 
 def _scan_result(result: Any, errors: list[InputError]) -> Any:
@@ -61,16 +61,24 @@ def _render(scan_result: Any, fmt: str, elapsed: float | None) -> None:
     if fmt == "json":
         click.echo(json.dumps(to_json(scan_result), ensure_ascii=False, indent=None))
         return
-    from rich.console import Console
+    if fmt == "github":  # no analysed articles on the driver: file-level annotations
+        from ..report.github import scan_annotations
 
+        for line in scan_annotations(scan_result):
+            click.echo(line)
+        return
     from ..report.scan import render_rich
 
-    render_rich(scan_result, Console(highlight=False), elapsed)
+    render_rich(scan_result, console(), elapsed)
 
 
 def spark_clean(paths: Sequence[str], run: Any, clean: Any, *, check: bool,
-                master: str | None, output: str | None) -> int:
-    """Run ``dedup clean`` on Spark, writing the canonical articles to ``output``."""
+                master: str | None, output: str | None, exit_zero: bool = False,
+                exit_non_zero_on_fix: bool = False) -> int:
+    """Run ``dedup clean`` on Spark, writing the canonical articles to ``output``.
+
+    Exit codes as the local engine: 0 when written, 1 when ``--check`` finds changes
+    (or anything changed, with ``--exit-non-zero-on-fix``), 2 on errors."""
     from pyspark.sql import functions as F
 
     from ..spark import deduplicate
@@ -103,8 +111,8 @@ def spark_clean(paths: Sequence[str], run: Any, clean: Any, *, check: bool,
         if owned:
             spark.stop()
     print_errors(inputs.errors)
-    if inputs.errors:
-        return EXIT_ERROR
-    return EXIT_FOUND if cleaned or dropped else EXIT_CLEAN
+    changed = bool(cleaned or dropped)
+    return exit_code(errors=bool(inputs.errors), found=changed and (check or exit_non_zero_on_fix),
+                     exit_zero=exit_zero)
 
 

@@ -211,7 +211,8 @@ def find_across(articles: Items, paragraphs: Items, ids: list[str], settings: Se
         reason = "duplicate" if pair.jaccard >= settings.threshold else "contained"
         remove = "b" if reason == "duplicate" or size_b <= size_a else "a"
         findings.append(Finding("article", "across", Ref(ids[a]), Ref(ids[b]),
-                                pair.jaccard, pair.containment, reason, remove))  # type: ignore[arg-type]
+                                pair.jaccard, pair.containment, reason, remove,  # type: ignore[arg-type]
+                                rule="DUP401"))
 
     pkeys = paragraphs.key_matrix()
     shared = verify(paragraphs, candidate_pairs(pkeys, paragraphs.sets, settings.max_bucket,
@@ -242,5 +243,5 @@ def find_across(articles: Items, paragraphs: Items, ids: list[str], settings: Se
             "paragraph", "across",
             Ref(ids[paragraphs.owners[x]], paragraphs.paragraphs[x]),
             Ref(ids[paragraphs.owners[y]], paragraphs.paragraphs[y]),
-            pair.jaccard, pair.containment, reason, None))  # type: ignore[arg-type]
+            pair.jaccard, pair.containment, reason, None, rule="DUP402"))  # type: ignore[arg-type]
     return findings

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["paragraph", "sentence", "article"]
+Kind = Literal["paragraph", "sentence", "span", "article"]
 ScopeName = Literal["within", "across"]
 # duplicate: Jaccard at or above the threshold; contained: the smaller inside the larger;
-# covered: inside the union of several kept paragraphs; short / template: legitimate
-# repeats that are reported but never removed.
-Reason = Literal["duplicate", "contained", "covered", "short", "template", "shared"]
-INFORMATIONAL: frozenset[str] = frozenset({"short", "template"})
+# covered: inside the union of several kept paragraphs; run: a short line of a pasted
+# block; doubled / pasted: text repeated inside a line; short / template / kept:
+# legitimate repeats that are reported but never removed (``rule`` names what kept them).
+Reason = Literal["duplicate", "contained", "covered", "run", "doubled", "pasted", "short",
+                 "template", "kept", "shared"]
+INFORMATIONAL: frozenset[str] = frozenset({"short", "template", "kept"})
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,11 @@ class Finding:
     reason: Reason = "duplicate"
     remove: Literal["a", "b"] | None = "b"
     covered_by: tuple[Ref, ...] = field(default=())
+    # The code of the registered rule behind it (``DUP101``, ``KEEP103``; see dedup.rules).
+    rule: str = ""
+    # Within an article: the offsets, in its text, of the copy removed (or kept on purpose).
+    start: int | None = None
+    end: int | None = None
 
     @property
     def is_duplicate(self) -> bool:
@@ -53,8 +60,10 @@ class Finding:
             "kind": self.kind, "scope": self.scope,
             "a": self.a.to_json(), "b": self.b.to_json(),
             "jaccard": round(self.jaccard, 4), "containment": round(self.containment, 4),
-            "reason": self.reason, "remove": self.remove,
+            "reason": self.reason, "remove": self.remove, "rule": self.rule,
         }
         if self.covered_by:
             out["covered_by"] = [r.to_json() for r in self.covered_by]
+        if self.start is not None and self.end is not None:
+            out["start"], out["end"] = self.start, self.end
         return out

@@ -26,17 +26,18 @@ import re
 from collections import Counter
 
 from ..document import Doc
+from ..rules import limit
 from ..settings import Settings
 from ..text.normalize import words
 from .unionfind import UnionFind
 
-MAX_TEMPLATE_WORDS = 40
-MIN_TEMPLATE_BLOCKS = 5
-MIN_REPEATED_SHARE = 0.6
-MIN_FIGURE_SHARE = 0.2
+MAX_TEMPLATE_WORDS = int(limit("KEEP103", "max_template_words"))
+MIN_TEMPLATE_BLOCKS = int(limit("KEEP103", "min_template_blocks"))
+MIN_REPEATED_SHARE = limit("KEEP103", "min_repeated_share")
+MIN_FIGURE_SHARE = limit("KEEP104", "min_figure_share")
 # ... and at least this many: a headline with a year and a count ("7 key questions
 # heading into the 2020 Democratic debate") is prose.
-MIN_FIGURES = 3
+MIN_FIGURES = int(limit("KEEP104", "min_figures"))
 _DIGIT = re.compile(r"\d")
 # A photo credit ("Photo: John Locher, AP", "[File: Reuters]") or an ellipsis that cut
 # the last word ("airport termin...") ends a caption or a teaser: prose, never data.
@@ -94,20 +95,29 @@ def repeated_blocks(pairs: set[tuple[int, int]]) -> list[list[tuple[int, int]]]:
     return list(by_root.values())
 
 
-def template_paragraphs(doc: Doc, settings: Settings,
-                        counts: dict[tuple[int, int], int]) -> set[int]:
-    """Eligible paragraphs whose repeats are legitimate and must all be kept."""
+def template_paragraphs(doc: Doc, settings: Settings, counts: dict[tuple[int, int], int], *,
+                        structured: bool = True, data: bool = True) -> set[int]:
+    """Eligible paragraphs whose repeats are legitimate and must all be kept: lines of
+    data said once (rule KEEP104, with ``data``) and, on a structured page, its
+    repeats and short-to-medium lines (rule KEEP103, with ``structured``)."""
     eligible = [i for i in range(len(doc.paragraphs)) if doc.eligible(i, settings)]
     copies = Counter(same_words(doc, i) for i in eligible)
-    data = {i for i in data_lines(doc, settings) if copies[same_words(doc, i)] == 1}
+    data_kept = {i for i in data_lines(doc, settings) if copies[same_words(doc, i)] == 1} \
+        if data else set()
+    return data_kept | (structured_page(doc, settings, counts, eligible) if structured else set())
+
+
+def structured_page(doc: Doc, settings: Settings, counts: dict[tuple[int, int], int],
+                    eligible: list[int]) -> set[int]:
+    """On a structured page, its repeats and short-to-medium lines (else nothing)."""
     pairs = repeated_pairs(doc, settings, counts)
     if not pairs:
-        return data
+        return set()
     blocks = repeated_blocks(pairs)
     # Distinct repeated content: blocks that repeat the same paragraphs count once.
     distinct = {min(i for i, _ in block) for block in blocks
                 if any(doc.eligible(i, settings) for i, _ in block)}
     repeated = {k for pair in pairs for k in pair if doc.eligible(k, settings)}
     if len(distinct) < MIN_TEMPLATE_BLOCKS or len(repeated) < MIN_REPEATED_SHARE * len(eligible):
-        return data
-    return data | {i for i in eligible if doc.nwords[i] <= MAX_TEMPLATE_WORDS} | repeated
+        return set()
+    return {i for i in eligible if doc.nwords[i] <= MAX_TEMPLATE_WORDS} | repeated

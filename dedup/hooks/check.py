@@ -29,7 +29,7 @@ import argparse
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..text.sentences import light_nltk
@@ -43,8 +43,6 @@ from .common import (
     message,
     normpath,
     selected,
-    similarity,
-    where,
 )
 from .git import staged_files
 
@@ -150,58 +148,60 @@ def _within_lines(doc: Doc, config: HookConfig) -> list[str]:
     light_nltk()
 
     canonical = canonicalize(doc, config.settings, config.clean)
-    article = doc.article
-    return [_within_line(article, edit) for edit in canonical.removals]
+    return [_within_line(doc, edit) for edit in canonical.removals]
 
 
-def _within_line(article: Article, edit: Edit) -> str:
-    place = where(article.source, article.line, edit.paragraph)
-    what = {"sentence": "sentence", "span": "text"}.get(edit.kind, "paragraph")
-    if edit.kept_paragraph is None:
-        kept = "text kept elsewhere in the article"
-    else:
-        kept = where(article.source, article.line, edit.kept_paragraph)
-        if edit.kept_sentence is not None:
-            kept += f" sentence {edit.kept_sentence + 1}"
-    problem = f"{what} repeats {kept} ({similarity(edit.reason, edit.jaccard, edit.containment)})"
-    return message(place, problem, edit.removed)
+def _within_line(doc: Doc, edit: Edit) -> str:
+    from ..report.locate import Layout, describe_edit, place, rule_code
+
+    return message(str(place(doc.article, edit.start)),
+                   f"{rule_code(edit)} {describe_edit(edit, Layout(doc.article, doc))}", edit.removed)
 
 
 def _across_line(finding: Finding, docs: dict[str, Doc]) -> str:
-    a, b = docs[finding.a.article].article, docs[finding.b.article].article
+    from ..report.locate import Layout, rule_code, similarity
+
+    a, b = docs[finding.a.article], docs[finding.b.article]
+    here, there = Layout(b.article, b), Layout(a.article, a)
     score = similarity(finding.reason, finding.jaccard, finding.containment)
+    code = rule_code(finding)
     if finding.kind == "article":
-        return message(where(b.source, b.line), f"article duplicates {where(a.source, a.line)} "
-                       f"({score})", b.text)
-    place = where(b.source, b.line, finding.b.paragraph)
-    other = where(a.source, a.line, finding.a.paragraph)
-    return message(place, f"paragraph duplicates {other} ({score})",
-                   docs[finding.b.article].text_of(finding.b.paragraph or 0))
+        return message(str(here.place(None)), f"{code} article duplicates "
+                       f"{there.refer(None, here=b.article)} ({score})", b.article.text)
+    other = there.refer(finding.a.paragraph, here=b.article)
+    return message(str(here.place(finding.b.paragraph)),
+                   f"{code} paragraph duplicates {other} ({score})",
+                   b.text_of(finding.b.paragraph or 0))
 
 
 def _index_lines(index: MinHashIndex, doc: Doc, gone: set[str]) -> list[str]:
     """The best index match of the whole article, then of each paragraph not already
     covered by that match; entries the commit replaces or deletes are left out."""
+    from ..report.locate import Layout, rule_code, similarity
+
     matches = [m for m in index.query_doc(doc)
                if m.article not in gone and normpath(m.article) not in gone]
-    article = doc.article
+    layout = Layout(doc.article, doc)
     lines: list[str] = []
     whole = [m for m in matches if m.kind == "article"]
     if whole:
         best = whole[0]
-        lines.append(message(where(article.source, article.line),
-                             f"article duplicates {best.article} in the corpus index "
+        lines.append(message(str(layout.place(None)),
+                             f"{rule_code(best, across=True)} article duplicates {best.article} "
+                             f"in the corpus index "
                              f"({similarity(best.reason, best.jaccard, best.containment)})",
-                             article.text))
+                             doc.article.text))
     matched = {m.article for m in whole}
     best_of: dict[int, str] = {}
     for m in matches:  # most similar first: the first per paragraph is its best
         if m.kind != "paragraph" or m.query is None or m.query in best_of or m.article in matched:
             continue
+        paragraph = "" if m.paragraph is None else f"paragraph {m.paragraph + 1} of "
         best_of[m.query] = message(
-            where(article.source, article.line, m.query),
-            f"paragraph duplicates {where(m.article, None, m.paragraph)} in the corpus index "
-            f"({similarity(m.reason, m.jaccard, m.containment)})", doc.text_of(m.query))
+            str(layout.place(m.query)),
+            f"{rule_code(m, across=True)} paragraph duplicates {paragraph}{m.article} in the "
+            f"corpus index ({similarity(m.reason, m.jaccard, m.containment)})",
+            doc.text_of(m.query))
     return lines + [best_of[q] for q in sorted(best_of)]
 
 
@@ -213,31 +213,61 @@ def _open_index(config: HookConfig) -> MinHashIndex:
     try:
         return open_index(config.index, config.settings, create=False)
     except IndexStoreError as exc:
-        raise HookError(f"{exc} (build it with `dedup index add <corpus folder>`)") from None
+        fix = (f"delete {config.index} to have it rebuilt at the next commit, or rebuild it with "
+               "`dedup index add <corpus folder>`") if "://" not in config.index \
+            else "rebuild it with `dedup index add <corpus folder>`"
+        raise HookError(f"{exc} ({fix})") from None
+
+
+DESCRIPTION = """\
+Fail when a staged article repeats itself (what dedup-clean removes), another
+staged article, or an article or paragraph of the corpus index.
+
+One line per problem on stdout: path:LINE:COLUMN: CODE problem: "passage".
+Without an index, one is built from the repository's tracked files on first use
+(.dedup/index.sqlite, or the configured index).
+
+Exit codes: 0 pass, 1 duplicates found, 2 a file, the configuration or the index
+cannot be used.
+"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``dedup-check FILE...``: exit 1 when an article repeats itself, another staged
     article or the corpus index."""
-    parser = argparse.ArgumentParser(prog="dedup-check", description=main.__doc__)
-    parser.add_argument("filenames", nargs="*", help="Articles to check (.txt, .md, .jsonl).")
+    parser = argparse.ArgumentParser(prog="dedup-check", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("filenames", nargs="*", help="articles to check (.txt, .md, .jsonl)")
     parser.add_argument("--index", metavar="FILE|URL",
-                        help="Corpus index [config `index`; none: no corpus comparison].")
+                        help="corpus index [config index, else .dedup/index.sqlite]")
+    parser.add_argument("--no-index", action="store_true",
+                        help="do not compare with a corpus index (and build none)")
     parser.add_argument("--no-staged", dest="staged", action="store_false",
-                        help="Do not compare with the other staged files (git).")
+                        help="do not compare with the other staged files (git)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="settings file ([tool.dedup] of a .toml, else [dedup]) "
+                             "[the nearest pyproject.toml / setup.cfg]")
     args = parser.parse_args(argv)
     if not args.filenames:
         return EXIT_OK
     try:
-        config = hook_config(args.index)
+        config = hook_config(args.index, args.config)
         peers: list[str] = []
         ignore: list[str] = []
+        changing: list[str] = []
         listed = staged_files() if args.staged else None
         if listed is not None:
             staged, ignore = listed
+            changing = staged
             mine = {normpath(f) for f in args.filenames}
             peers = [p for p in staged if p not in mine and os.path.isfile(p)
                      and selected(p, config.options.include, config.options.exclude)]
+        if args.no_index:
+            config = replace(config, index=None)
+        else:
+            from .corpus import ensure_index
+
+            config = ensure_index(config, skip=[*changing, *(normpath(f) for f in args.filenames)])
         result = check_files(args.filenames, config, peers=peers, ignore=ignore)
     except HookError as exc:
         print(f"dedup-check: error: {exc}", file=sys.stderr)

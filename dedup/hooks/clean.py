@@ -8,17 +8,31 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from collections.abc import Sequence
 
 from ..text.sentences import light_nltk
 from .common import EXIT_ERROR, EXIT_FOUND, EXIT_OK, HookError, hook_config
 
+DESCRIPTION = """\
+Rewrite staged articles to their canonical versions (what repeats within an
+article is removed, as "dedup clean --scope within" does). A file is written only
+when it changes, atomically.
+
+Exit codes: 0 nothing changed, 1 a file was changed (review it and stage it
+again), 2 a file or the configuration cannot be used.
+"""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``dedup-clean FILE...``: rewrite articles to their canonical versions; exit 1 when
     a file changed (review and stage it again)."""
-    parser = argparse.ArgumentParser(prog="dedup-clean", description=main.__doc__)
-    parser.add_argument("filenames", nargs="*", help="Articles to clean (.txt, .md, .jsonl).")
+    parser = argparse.ArgumentParser(prog="dedup-clean", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("filenames", nargs="*", help="articles to clean (.txt, .md, .jsonl)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="settings file ([tool.dedup] of a .toml, else [dedup]) "
+                             "[the nearest pyproject.toml / setup.cfg]")
     args = parser.parse_args(argv)
     if not args.filenames:
         return EXIT_OK
@@ -29,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     light_nltk()
 
     try:
-        config = hook_config()
+        config = hook_config(config_file=args.config)
     except HookError as exc:
         print(f"dedup-clean: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -50,8 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{display_name(outcome.path)}: {reason}", file=sys.stderr)
             failed = True
             continue
-        removed = sum(len(a.canonical.removals) for a in outcome.articles)
-        print(f"{display_name(outcome.path)}: fixed: {_count(removed, 'passage')} removed")
+        removals = [e for a in outcome.articles for e in a.canonical.removals]
+        codes = ", ".join(f"{code} x{n}" for code, n in sorted(Counter(e.rule for e in removals).items()))
+        print(f"{display_name(outcome.path)}: fixed: {_count(len(removals), 'passage')} removed"
+              + (f" ({codes})" if codes else ""))
         code = EXIT_FOUND
     for error in result.errors:
         print(f"{error.input}: {error.message}", file=sys.stderr)

@@ -1,6 +1,8 @@
 """What both pre-commit hooks share: their settings, errors and message format.
 
-Messages are ``path:where: problem: "passage"``, one per line on stdout.
+Messages are ``path:LINE:COLUMN: CODE problem: "passage"``, one per line on stdout:
+the line and column (from 1) where the repeated text starts, as editors and CI read
+them (a JSON lines record: its line, column 1), and the code of the rule.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 EXIT_OK = EXIT_CLEAN
 __all__ = ["EXIT_ERROR", "EXIT_FOUND", "EXIT_OK", "HookConfig", "HookError", "clip", "hook_config",
-           "message", "normpath", "selected", "similarity", "where"]
+           "message", "normpath", "selected"]
 PASSAGE = 72
 SETTING_KEYS = ("shingle", "ngram", "num_perm", "seed", "threshold", "containment", "min_words",
                 "max_bucket")
@@ -47,33 +49,15 @@ def clip(text: str, width: int = PASSAGE) -> str:
     return f'"{flat}"'
 
 
-def where(source: str, line: int | None = None, paragraph: int | None = None) -> str:
-    """``path[:line][:paragraph]``: a JSON lines record's line, paragraphs from 1.
-
-    Example:
-        >>> where("news/flood.txt", None, 2), where("feed.jsonl", 17, 0), where("a.txt")
-        ('news/flood.txt:3', 'feed.jsonl:17:1', 'a.txt')
-    """
-    parts = [source]
-    if line is not None:
-        parts.append(str(line))
-    if paragraph is not None:
-        parts.append(str(paragraph + 1))
-    return ":".join(parts)
-
-
 def message(place: str, problem: str, passage: str) -> str:
-    """One finding on one line: ``place: problem: "passage"``.
+    """One finding on one line: ``path:LINE:COLUMN: CODE problem: "passage"``.
 
     Example:
-        >>> message("a.txt:3", "repeats a.txt:1 (contained, J 0.53, C 1.00)", "After heavy rain")
-        'a.txt:3: repeats a.txt:1 (contained, J 0.53, C 1.00): "After heavy rain"'
+        >>> message("a.txt:5:1", "DUP102 paragraph repeats line 1 (contained, J 0.53, C 1.00)",
+        ...         "After heavy rain")
+        'a.txt:5:1: DUP102 paragraph repeats line 1 (contained, J 0.53, C 1.00): "After heavy rain"'
     """
     return f"{place}: {problem}: {clip(passage)}"
-
-
-def similarity(reason: str, jaccard: float, containment: float) -> str:
-    return f"{reason}, J {jaccard:.2f}, C {containment:.2f}"
 
 
 def normpath(path: str) -> str:
@@ -106,14 +90,15 @@ class HookConfig:
     clean: CleanOptions
 
 
-def hook_config(index: str | None = None) -> HookConfig:
-    """Settings from the nearest ``pyproject.toml`` / ``setup.cfg``; ``index`` wins."""
+def hook_config(index: str | None = None, config_file: str | None = None) -> HookConfig:
+    """Settings from the nearest ``pyproject.toml`` / ``setup.cfg`` (or ``config_file``);
+    ``index`` wins over the configured one."""
     from ..io.reader import DEFAULT_INCLUDE, DEFAULT_MAX_INPUT_SIZE, ReadOptions
     from ..options import CleanOptions
     from ..settings import Settings
 
     try:
-        config = load_config()
+        config = load_config(file=config_file)
     except ConfigError as exc:
         raise HookError(str(exc)) from None
     try:

@@ -44,6 +44,38 @@ def parse_name_status(output: str) -> tuple[list[str], list[str]]:
     return staged, gone
 
 
+def _git(*args: str, cwd: str | None = None) -> str | None:
+    """The output of a git command, or ``None`` outside a repository or without git."""
+    try:
+        return subprocess.run(["git", "-c", "core.quotepath=off", *args], capture_output=True,
+                              text=True, check=True, cwd=cwd).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def toplevel() -> str | None:
+    """The working tree's root, or ``None`` outside git."""
+    top = _git("rev-parse", "--show-toplevel")
+    return top.strip() if top else None
+
+
+def git_dir() -> str | None:
+    """The repository's git directory (absolute), or ``None`` outside git."""
+    found = _git("rev-parse", "--absolute-git-dir")
+    return found.strip() if found else None
+
+
+def tracked_files() -> list[str] | None:
+    """Every file git tracks (``git ls-files``), relative to the working directory,
+    or ``None`` outside git."""
+    top = toplevel()
+    listed = _git("ls-files", "-z", "--full-name", cwd=top) if top else None
+    if top is None or listed is None:
+        return None
+    here = os.getcwd()
+    return [normpath(os.path.relpath(os.path.join(top, p), here)) for p in listed.split("\0") if p]
+
+
 def staged_files() -> tuple[list[str], list[str]] | None:
     """``(staged, gone)`` paths relative to the working directory, or ``None`` outside git."""
     try:

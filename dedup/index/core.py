@@ -5,23 +5,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from types import TracebackType
-from typing import TypeVar
 
 import numpy as np
 
 from ..document import Doc, analyze
 from ..io.reader import Article
+from ..parallel import batched, ordered_map
 from ..settings import Settings
 from ..sketch.minhash import bands_for_recall, signatures
 from ..sketch.shingle import Shingler
 from .model import (
     FORMAT,
-    Batch,
     DamagedIndexError,
     IncompatibleSettingsError,
     Match,
@@ -184,11 +181,11 @@ class MinHashIndex:
         """
         added = 0
         args = (self.settings, self.bands, self.rows)
-        for size, batch in _map_batches(_chunks(articles, batch_size), args, jobs):
+        for batch in ordered_map(prepare, batched(articles, batch_size), *args, jobs=jobs):
             self._store.replace(batch, self._keys)
             added += len(batch)
             if progress is not None:
-                progress(size)
+                progress(len(batch.articles))
         return added
 
     def add_docs(self, docs: Iterable[Doc], *, batch_size: int = BATCH_ARTICLES,
@@ -196,7 +193,7 @@ class MinHashIndex:
         """Add (or replace) articles already analysed with this index's settings (as a scan
         keeps them)."""
         added = 0
-        for chunk in _chunks(docs, batch_size):
+        for chunk in batched(docs, batch_size):
             batch = batch_of(chunk, self.settings, self._shingler, self.bands, self.rows)
             self._store.replace(batch, self._keys)
             added += len(batch)
@@ -264,38 +261,6 @@ class MinHashIndex:
 
     def _keys(self, sets: list[np.ndarray]) -> np.ndarray:
         return fingerprints(sets, self.settings, self.bands, self.rows)
-
-
-_T = TypeVar("_T")
-
-
-def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
-    chunk: list[_T] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _map_batches(chunks: Iterator[list[Article]], args: tuple[Settings, int, int],
-                 jobs: int) -> Iterator[tuple[int, Batch]]:
-    """``(articles, batch)`` per chunk, in order, prepared in ``jobs`` processes."""
-    if jobs <= 1:
-        for chunk in chunks:
-            yield len(chunk), prepare(chunk, *args)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        window: deque[tuple[int, Future[Batch]]] = deque()
-        for chunk in chunks:
-            window.append((len(chunk), pool.submit(prepare, chunk, *args)))
-            if len(window) >= jobs * 2:
-                size, future = window.popleft()
-                yield size, future.result()
-        for size, future in window:
-            yield size, future.result()
 
 
 def lsh_threshold(settings: Settings) -> float:

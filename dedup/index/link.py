@@ -45,7 +45,8 @@ def doc_findings(index: MinHashIndex, doc: Doc, shingler: Shingler | None = None
                                                               index.settings.ngram)))
         findings.append(Finding("article", "across", Ref(best.article), Ref(doc.id),
                                 best.jaccard, best.containment, best.reason,
-                                "b" if best.reason == "duplicate" or size <= best.size else None))
+                                "b" if best.reason == "duplicate" or size <= best.size else None,
+                                rule="DUP401"))
     seen: set[int | None] = set()
     for match in matches:  # most similar first: the first per paragraph is its best
         if match.kind != "paragraph" or match.query in seen or match.article in matched_articles:
@@ -57,7 +58,8 @@ def doc_findings(index: MinHashIndex, doc: Doc, shingler: Shingler | None = None
 
 def _paragraph_finding(match: Match, article: str) -> Finding:
     return Finding("paragraph", "across", Ref(match.article, match.paragraph),
-                   Ref(article, match.query), match.jaccard, match.containment, match.reason, None)
+                   Ref(article, match.query), match.jaccard, match.containment, match.reason, None,
+                   rule="DUP402")
 
 
 def _order(finding: Finding) -> tuple[int, int]:

@@ -216,7 +216,7 @@ def clean_batch(articles: list[Article], settings: Settings, options: CleanOptio
     out: list[Cleaned] = []
     for article in articles:
         doc = analyze(article, settings)
-        canonical = (canonicalize(doc, settings, options) if options.within
+        canonical = (canonicalize(doc, settings, options.for_path(article.source)) if options.within
                      else Canonical(article.text, doc=doc))
         kept = canonical.doc
         assert kept is not None
@@ -326,11 +326,11 @@ def clean_inputs(paths: Iterable[str], settings: Settings, read: ReadOptions | N
     result.docs = [c.canonical.doc for c in cleaned] if keep_docs else []
     # Across articles, compare what each article keeps, not the copies it drops.
     drops: dict[int, Dropped] = {}
-    if options.across:
+    if options.across and options.on("DUP401"):
         records = [Record(i, len(c.canonical.text), a.date)
                    for i, (a, c) in enumerate(zip(articles, cleaned))]
         drops = across_drops(items, records, [a.id for a in articles], settings, options.keep)
-    if index is not None:
+    if index is not None and options.on("DUP401"):
         drops.update(index_drops([d for d in result.docs if d is not None], index, skip=drops))
     # Records of a JSON lines corpus are dropped; a file is never deleted, only reported.
     outcomes = [ArticleOutcome(a, c.paragraphs, c.canonical,

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..clean.findings import within_findings
 from ..detect.across import ARTICLE, Items, find_across
 from ..detect.findings import Finding
-from ..detect.within import find_within
 from ..document import Article, Doc, analyze_many
 from ..errors import InputError
 from ..io.reader import Item, ReadOptions, iter_inputs
+from ..options import CleanOptions
 from ..parallel import batched, ordered_map
 from ..settings import Settings
 from ..sketch.minhash import band_keys, bands_for_recall, signatures
@@ -69,7 +70,7 @@ def fingerprint(sets: list[np.ndarray], settings: Settings) -> np.ndarray:
 
 
 def analyze_chunk(articles: list[Article], settings: Settings, scope: str = "all",
-                  keep_docs: bool = False) -> ChunkResult:
+                  keep_docs: bool = False, options: CleanOptions | None = None) -> ChunkResult:
     shingler = shared_shingler(settings.shingle, settings.ngram)
     across = scope in ("across", "all")
     analyzed = analyze_many(articles, settings, shingler, with_articles=across)
@@ -77,7 +78,9 @@ def analyze_chunk(articles: list[Article], settings: Settings, scope: str = "all
     within: list[Finding] = []
     if scope in ("within", "all"):
         for doc in docs:
-            within.extend(find_within(doc, settings))
+            # The cleaner's own decisions: scan reports what clean removes, and what it keeps.
+            within.extend(within_findings(doc, settings,
+                                          (options or CleanOptions()).for_path(doc.article.source)))
     article_sets: list[np.ndarray] = []
     owners: list[int] = []
     indices: list[int] = []
@@ -129,21 +132,23 @@ def _articles(items: Iterable[Item], errors: list[InputError]) -> Iterator[Artic
 
 
 def map_chunks(chunks: Iterator[list[Article]], settings: Settings, scope: str, jobs: int,
-               keep_docs: bool) -> Iterator[ChunkResult]:
+               keep_docs: bool, options: CleanOptions | None = None) -> Iterator[ChunkResult]:
     """Analyse chunks in order, in ``jobs`` processes, holding a bounded window in flight."""
-    return ordered_map(analyze_chunk, chunks, settings, scope, keep_docs, jobs=jobs)
+    return ordered_map(analyze_chunk, chunks, settings, scope, keep_docs, options, jobs=jobs)
 
 
 def scan(items: Iterable[Item], settings: Settings | None = None, scope: str = "all",
          jobs: int = 1, keep_docs: bool = False, progress: Progress | None = None,
-         chunk_size: int = CHUNK_ARTICLES) -> ScanResult:
-    """Find duplicates within and/or across the given articles."""
+         chunk_size: int = CHUNK_ARTICLES, options: CleanOptions | None = None) -> ScanResult:
+    """Find duplicates within and/or across the given articles; ``options`` say which
+    rules are on (``select`` / ``ignore``), as for cleaning."""
     settings = settings or Settings()
+    options = options or CleanOptions()
     result = ScanResult()
     articles, paragraphs = Items(), Items()
     ids: list[str] = []
     chunks = batched(_articles(items, result.errors), chunk_size)
-    for chunk in map_chunks(chunks, settings, scope, jobs, keep_docs):
+    for chunk in map_chunks(chunks, settings, scope, jobs, keep_docs, options):
         base = len(ids)
         ids.extend(chunk.ids)
         result.articles.extend(zip(chunk.ids, chunk.paragraph_counts))
@@ -159,13 +164,16 @@ def scan(items: Iterable[Item], settings: Settings | None = None, scope: str = "
         if progress is not None:
             progress(len(chunk.ids))
     if scope in ("across", "all"):
-        result.findings.extend(find_across(articles, paragraphs, ids, settings))
+        result.findings.extend(f for f in find_across(articles, paragraphs, ids, settings)
+                               if options.on(f.rule))
     return result
 
 
 def scan_paths(paths: Iterable[str], settings: Settings | None = None, scope: str = "all",
-               options: ReadOptions | None = None, jobs: int = 1) -> ScanResult:
-    """Scan files, directories or JSON lines for near-duplicates.
+               options: ReadOptions | None = None, jobs: int = 1,
+               rules: CleanOptions | None = None) -> ScanResult:
+    """Scan files, directories or JSON lines for near-duplicates; ``rules`` say which
+    rules are on (:class:`dedup.CleanOptions` ``select`` / ``ignore``).
 
     Example:
         >>> from dedup import scan_paths
@@ -174,4 +182,4 @@ def scan_paths(paths: Iterable[str], settings: Settings | None = None, scope: st
         [(0, 2), (1, 3)]
     """
     return scan(iter_inputs(list(paths), options or ReadOptions()), settings or Settings(),
-                scope=scope, jobs=jobs, keep_docs=True)
+                scope=scope, jobs=jobs, keep_docs=True, options=rules)

@@ -15,7 +15,7 @@ CONTEXT = 80
 
 def edit_json(article: str, edit: Edit) -> dict[str, Any]:
     out: dict[str, Any] = {"article": article, "kind": edit.kind, "paragraph": edit.paragraph,
-                           "reason": edit.reason, "start": edit.start, "end": edit.end}
+                           "reason": edit.reason, "rule": edit.rule, "start": edit.start, "end": edit.end}
     if edit.sentence is not None:
         out["sentence"] = edit.sentence
     if edit.kind != "join":
@@ -40,7 +40,7 @@ def to_json(result: CleanResult) -> dict[str, Any]:
             dropped.append({"kind": "article", "scope": "across", "a": {"article": outcome.dropped.kept},
                             "b": {"article": aid}, "jaccard": round(outcome.dropped.jaccard, 4),
                             "containment": round(outcome.dropped.containment, 4),
-                            "reason": "duplicate", "remove": "b"})
+                            "reason": "duplicate", "rule": "DUP401", "remove": "b"})
             continue
         edits.extend(edit_json(aid, e) for e in outcome.canonical.edits)
     return {"version": JSON_VERSION, "articles": articles, "edits": edits, "dropped": dropped,
@@ -95,7 +95,7 @@ def render_rich(result: CleanResult, console: Any, elapsed: float | None = None,
             continue
         if outcome.dropped is not None:
             console.print(Panel(
-                f"[red]dropped[/red]: duplicates [green]{escape(outcome.dropped.kept)}[/green] "
+                f"[red]dropped[/red] (DUP401): duplicates [green]{escape(outcome.dropped.kept)}[/green] "
                 f"(J {outcome.dropped.jaccard:.2f} · C {outcome.dropped.containment:.2f})",
                 title=f"[bold]{escape(outcome.article.id)}", title_align="left"))
             continue
@@ -133,7 +133,7 @@ def _edits_table(outcome: ArticleOutcome, box: Any, table_class: Any) -> Any:
             + Text(_squash(edit.removed), style="red strike") + Text(after + "…", style="dim")
         kept_at = f"¶{edit.kept_paragraph}\n" if edit.kept_paragraph is not None else ""
         kept = Text(kept_at, style="bold") + Text(_clip(_squash(edit.kept)))
-        why = f"{edit.kind} · {edit.reason}\nJ {edit.jaccard:.2f} · C {edit.containment:.2f}"
+        why = f"{edit.rule} {edit.kind} · {edit.reason}\nJ {edit.jaccard:.2f} · C {edit.containment:.2f}"
         if edit.kind == "moved":
             why = "the longest copy, moved to the first copy's place"
         table.add_row(cell, kept, why)

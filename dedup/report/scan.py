@@ -70,7 +70,7 @@ def render_rich(result: ScanResult, console: Any, elapsed: float | None = None) 
             style = "red" if f.remove == "b" else ("yellow" if f.is_duplicate else "dim")
             right = Text(_where(f.b, False) + "\n", style="bold") + Text(_clip(passage(result, f.b)),
                                                                          style=style)
-            label = f"{f.kind} · {f.reason}\nJ {f.jaccard:.2f} · C {f.containment:.2f}"
+            label = f"{f.rule} {f.kind} · {f.reason}\nJ {f.jaccard:.2f} · C {f.containment:.2f}"
             if not f.is_duplicate:
                 label += "\nlegitimate repeat, kept"
             table.add_row(left, right, label)

@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from ..clean.findings import within_findings
 from ..detect.findings import Finding, Ref
 from ..detect.unionfind import UnionFind
-from ..detect.within import find_within
 from ..document import Article, Doc, overlap
+from ..parallel import batched
 from ..pipeline.scan import analyze_chunk
 from ..settings import Settings
 
@@ -67,20 +68,12 @@ def finding_row(section: int, ordinal: int, seq: int, f: Finding) -> tuple[Any, 
 
 def finding_from_row(row: Any) -> Finding:
     """The :class:`~dedup.detect.findings.Finding` a findings row holds (exact values)."""
+    import json
+
     return Finding(row["kind"], row["scope"], _ref(row["a"]), _ref(row["b"]), row["jaccard"],
                    row["containment"], row["reason"], row["remove"],
-                   tuple(_ref(r) for r in row["covered_by"] or ()))
-
-
-def _chunks(rows: Iterable[ArticleRow], size: int) -> Iterator[list[ArticleRow]]:
-    batch: list[ArticleRow] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+                   tuple(_ref(r) for r in row["covered_by"] or ()),
+                   rule=str(json.loads(row["json"]).get("rule", "")) if row["json"] else "")
 
 
 def analyze_partition(rows: Iterable[ArticleRow], settings: Settings, scope: str,
@@ -95,7 +88,7 @@ def analyze_partition(rows: Iterable[ArticleRow], settings: Settings, scope: str
     """
     within = scope in ("within", "all")
     across = scope in ("across", "all")
-    for chunk in _chunks(rows, CHUNK):
+    for chunk in batched(rows, CHUNK):
         articles = [Article(id=aid, text=text, source="spark", date=date)
                     for _, aid, text, date in chunk]
         # The local engine's own chunk analysis; within-article findings are found per
@@ -107,7 +100,7 @@ def analyze_partition(rows: Iterable[ArticleRow], settings: Settings, scope: str
         cleaned: list[ArticleRow] = []
         for (ordinal, aid, text, date), doc in zip(chunk, docs):
             yield ("A", ordinal, aid, len(doc.paragraphs), len(text), date)
-            findings = find_within(doc, settings) if within else []
+            findings = within_findings(doc, settings) if within else []
             for seq, finding in enumerate(findings):
                 yield ("W", finding_row(WITHIN, ordinal, seq, finding))
             if canonicalize is not None:
@@ -171,7 +164,7 @@ def connect_articles(group: Any, threshold: float) -> Iterator[tuple[Any, ...]]:
         reason = "duplicate" if p["jaccard"] >= threshold else "contained"
         remove = "b" if reason == "duplicate" or p["size_y"] <= p["size_x"] else "a"
         finding = Finding("article", "across", Ref(p["id_x"]), Ref(p["id_y"]), p["jaccard"],
-                          p["containment"], reason, remove)  # type: ignore[arg-type]
+                          p["containment"], reason, remove, rule="DUP401")  # type: ignore[arg-type]
         yield finding_row(ACROSS_ARTICLE, p["y"], p["x"], finding)
 
 
@@ -196,7 +189,7 @@ def connect_paragraphs(group: Any, threshold: float) -> Iterator[tuple[Any, ...]
         reason = "duplicate" if p["jaccard"] >= threshold else "contained"
         finding = Finding("paragraph", "across", Ref(p["id_x"], split_item(x)[1]),
                           Ref(p["id_y"], split_item(y)[1]), p["jaccard"], p["containment"],
-                          reason, None)  # type: ignore[arg-type]
+                          reason, None, rule="DUP402")  # type: ignore[arg-type]
         yield finding_row(ACROSS_PARAGRAPH, y, x, finding)
 
 
