@@ -40,7 +40,9 @@ MAP_KEYS = frozenset({"per_file_ignores"})
 INT_KEYS = frozenset({"ngram", "num_perm", "seed", "min_words", "max_bucket", "jobs"})
 FLOAT_KEYS = frozenset({"threshold", "containment"})
 BOOL_KEYS = frozenset({"fix_joins", "quiet"})
-STR_KEYS = frozenset({"text_field", "id_field", "date_field", "index"})
+STR_KEYS = frozenset({"text_field", "id_field", "date_field", "index", "encoding"})
+# Sizes: a number of bytes, or a string with K, M or G ("512M").
+SIZE_KEYS = frozenset({"max_input_size"})
 CHOICES: dict[str, tuple[str, ...]] = {
     "scope": ("within", "across", "all"),
     "shingle": ("word", "char"),
@@ -53,7 +55,7 @@ BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "jobs": (0, None),
 }
 KNOWN_KEYS = (LIST_KEYS | RULE_KEYS | MAP_KEYS | INT_KEYS | FLOAT_KEYS | BOOL_KEYS | STR_KEYS
-              | frozenset(CHOICES))
+              | SIZE_KEYS | frozenset(CHOICES))
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -187,9 +189,13 @@ def coerce(path: Path, key: str, value: Any) -> Any:
         if value not in CHOICES[key]:
             raise ConfigError(f"{where} must be one of {', '.join(CHOICES[key])}, got {value!r}")
         return value
+    if key in SIZE_KEYS:
+        return _size(where, value)
     if key in STR_KEYS:
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"{where} must be a non-empty string, got {value!r}")
+        if key == "encoding":
+            return _encoding(where, value)
         if key == "index" and "://" not in value and not os.path.isabs(value):
             return str(path.parent / value)  # relative to the config file, not the cwd
         return value
@@ -225,6 +231,27 @@ def _per_file(where: str, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]
     return tuple((str(glob), _codes(f"{where} {glob!r}", codes)) for glob, codes in value.items())
 
 
+def _size(where: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ConfigError(f"{where} must be a size such as 512M, got {value!r}")
+    try:
+        return parse_size(str(value))
+    except UsageError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _encoding(where: str, value: str) -> str:
+    import codecs
+
+    if value != "auto":
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ConfigError(f"{where}: unknown encoding {value!r} (a Python codec name such "
+                              "as latin-1 or cp1252, or auto)") from None
+    return value
+
+
 def _number(where: str, value: Any, kind: type[int] | type[float]) -> Any:
     if isinstance(value, bool):
         raise ConfigError(f"{where} must be a number, got {value!r}")
@@ -242,3 +269,28 @@ def _check_bounds(where: str, key: str, number: int) -> None:
     if (low is not None and number < low) or (high is not None and number > high):
         span = f"at least {low}" if high is None else f"between {low} and {high}"
         raise ConfigError(f"{where} must be {span}, got {number}")
+
+
+def format_size(size: int) -> str:
+    """``268435456`` -> ``'256M'``: the largest binary unit that divides ``size``."""
+    for unit, factor in (("G", 2**30), ("M", 2**20), ("K", 2**10)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor}{unit}"
+    return f"{size:,} bytes"
+
+
+def parse_size(text: str) -> int:
+    """``'512M'`` -> ``536870912``; plain digits are bytes (K, M, G: powers of 1024)."""
+    value = text.strip().upper().replace(",", "").removesuffix(" BYTES")
+    value = value.removesuffix("B").removesuffix("I")
+    factor = 1
+    if value[-1:] in ("K", "M", "G", "T"):
+        factor = 2 ** (10 * ("KMGT".index(value[-1]) + 1))
+        value = value[:-1]
+    try:
+        number = float(value)
+    except ValueError:
+        raise UsageError(f"not a size: {text!r} (a number of bytes, or with K, M, G)") from None
+    if not (number >= 1 and number * factor <= 2**62):  # NaN too
+        raise UsageError(f"size out of range: {text!r}")
+    return int(number * factor)

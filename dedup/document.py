@@ -20,9 +20,9 @@ from .text.sentences import sentence_spans
 class Article:
     """One article: its id, its decoded text (line endings kept) and where it came from.
 
-    ``text`` is the file's content after the UTF-8 BOM (``bom`` says whether there
-    was one); ``line`` is the record's line number for JSON lines, ``record`` the
-    whole decoded record.
+    ``text`` is the file's content after its byte-order mark (``bom`` says whether
+    there was one), decoded from ``encoding``; ``line`` is the record's line number
+    for JSON lines, ``record`` the whole decoded record.
     """
 
     id: str
@@ -33,6 +33,7 @@ class Article:
     bom: bool = False
     markdown: bool = False
     record: dict[str, Any] | None = field(default=None, repr=False)
+    encoding: str = "utf-8"
 
 
 @dataclass

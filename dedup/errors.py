@@ -42,6 +42,11 @@ class InputFailure(DedupError):
     """Inputs that cannot be read at all (as opposed to one bad record or file)."""
 
 
+class WriteRefused(DedupError):
+    """A file that is left as it is on purpose (changed since it was read, read-only,
+    hard-linked); the message says why."""
+
+
 @dataclass(frozen=True)
 class InputError:
     """A bad input, reported while the run goes on: ``input`` names the file

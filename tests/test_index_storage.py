@@ -202,8 +202,7 @@ def test_processes_creating_one_index_at_once_share_it(tmp_path: Path) -> None:
 
 V1_WRITER = """
 import json, sys
-from dedup import MinHashIndex
-from dedup.io.reader import Article, iter_inputs
+from dedup import Article, MinHashIndex, iter_inputs
 path, folder, probes = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 with MinHashIndex(path) as index:
     index.add_articles(a for a in iter_inputs([folder]) if isinstance(a, Article))

@@ -295,14 +295,14 @@ def test_missing_path_and_broken_link_are_errors_and_the_rest_is_read(tmp_path: 
 def test_unreadable_file_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "locked.txt"
     path.write_text("Secret.", encoding="utf-8")
-    real_open = open
+    real_open = os.open
 
     def deny(file: object, *args: object, **kwargs: object) -> object:
         if str(file) == str(path):
             raise PermissionError(13, "Permission denied", str(path))
-        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+        return real_open(file, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("builtins.open", deny)
+    monkeypatch.setattr(reader.os, "open", deny)
     [error] = list(read_path(str(path)))
     assert error == InputError(str(path), "permission denied")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from ..errors import InputError, UsageError
+from ..errors import DedupError, InputError, UsageError
 from .common import (
     Run,
     check_exit_flags,
@@ -44,12 +44,12 @@ from .common import (
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if anything would change.")
 @click.option("--diff", "show_diff", is_flag=True,
               help="Print a unified diff on stdout; write nothing; exit 1 if anything would change.")
-@click.option("--output-dir", type=click.Path(file_okay=False), metavar="DIR",
+@click.option("--output-dir", type=click.Path(), metavar="DIR",
               help="Write cleaned copies under DIR (same relative paths) instead of in place.")
 @click.option("--format", "fmt", type=click.Choice(["rich", "json", "github"]), default="rich",
               help="Rich report on stderr, the edits as JSON on stdout, or (with --check) "
                    "GitHub Actions annotations of what would change.")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False), metavar="FILE",
+@click.option("--html", "html_path", type=click.Path(), metavar="FILE",
               help="Also save the report as a standalone HTML page.")
 @click.option("--fix-joins/--no-fix-joins", default=None,
               help="Put back the space lost between glued sentences ('added.The') [on].")
@@ -77,6 +77,7 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
     --exit-zero), or were changed with --exit-non-zero-on-fix; 2 usage or input
     errors.
     """
+    from ..io.reader import display_name
     from ..pipeline.clean import clean_inputs
     from ..report.clean import diff, report, to_json
 
@@ -92,12 +93,19 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
         sys.exit(spark_clean(paths, run, options, check=check,
                              master=flags.get("spark_master"), output=flags.get("output"),
                              exit_zero=exit_zero, exit_non_zero_on_fix=exit_non_zero_on_fix))
-    stdin = sys.stdin.buffer.read() if "-" in paths else None
     writing = not (check or show_diff)
+    # Every output path is checked before anything is read or written.
+    if output_dir is not None and writing:
+        _check_output_dir(output_dir)
+    if html_path:
+        _check_output_file(html_path, "--html")
+    # Bounded: beyond the limit the reader reports standard input as too large.
+    stdin = sys.stdin.buffer.read(run.read_options().max_input_size + 1) if "-" in paths else None
     stdout_bytes: bytes | None = None  # what the cleaned stdin is, when it goes to stdout
     if run.stdin_excluded(paths):  # a file the globs leave out: passed through as it is
         paths = tuple(p for p in paths if p != "-")
-        stdout_bytes = stdin if writing and output_dir is None else None
+        if writing and output_dir is None and stdin is not None:
+            stdout_bytes = stdin + sys.stdin.buffer.read()
     started = time.perf_counter()
     with progress_bar(run, "cleaning", paths) as progress, _linked_index(run, settings) as index:
         result = clean_inputs(paths, settings, run.read_options(), options, jobs=run.jobs,
@@ -128,7 +136,7 @@ def clean(paths: tuple[str, ...], keep: str | None, check: bool, show_diff: bool
     rich_report = fmt == "rich" and not run.quiet and not show_diff
     if check and not run.quiet and not rich_report:  # the report lists them
         for outcome in changed:
-            click.echo(terminal_text(f"would clean {outcome.path}"), err=True)
+            click.echo(terminal_text(f"would clean {display_name(outcome.path)}"), err=True)
     if rich_report:
         print_report(report(result, dry_run=not writing, elapsed=elapsed), error_console(),
                      verbose=run.verbose)
@@ -181,25 +189,99 @@ def _colour_diff(text: str) -> str:
 def _write(result: Any, output_dir: str | None) -> list[Any]:
     """Replace changed inputs in place, or write every input under ``output_dir``.
 
-    A file that cannot be written is left as it was and reported; the others go on.
+    A file that cannot be written, or that changed since it was read, is left as it
+    is and reported; the others go on.
     """
-    from ..errors import InputError
-    from ..io.writer import atomic_write, gzip_bytes
+    from ..errors import WriteRefused
+    from ..io.reader import display_name
+    from ..pipeline.clean import write_outcome
 
     errors = []
-    for outcome in result.files:
-        if outcome.path == "-":
+    files = [f for f in result.files if f.path != "-"]
+    targets: dict[str, str | None] = dict.fromkeys((f.path for f in files), None)
+    if output_dir is not None:
+        placed, clashes = _targets([f.path for f in files], output_dir)
+        targets = {**placed}
+        errors.extend(clashes)
+    for outcome in files:
+        if outcome.path not in targets:
             continue
-        data = gzip_bytes(outcome.new) if outcome.path.lower().endswith(".gz") else outcome.new
-        target = os.path.join(output_dir, _relative(outcome.path)) if output_dir else outcome.path
-        if output_dir is None and not outcome.changed:
-            continue
+        target = targets[outcome.path]
         try:
-            atomic_write(target, data)
+            write_outcome(outcome, target)
+        except WriteRefused as exc:
+            errors.append(InputError(display_name(target or outcome.path), str(exc)))
         except OSError as exc:
             reason = (exc.strerror or str(exc)).lower()
-            errors.append(InputError(target, f"cannot write: {reason}"))
+            errors.append(InputError(display_name(target or outcome.path),
+                                     f"cannot write: {reason}"))
     return errors
+
+
+def _targets(paths: list[str], output_dir: str) -> tuple[dict[str, str | None], list[Any]]:
+    """Where each input goes under ``output_dir``: its path relative to here when it
+    is inside, else relative to the deepest folder holding every input outside; two
+    inputs that would land on one path are an error naming both (the first is written)."""
+    from ..io.reader import display_name
+
+    outside = [os.path.abspath(p) for p in paths if not _inside_here(p)]
+    root = os.path.commonpath([os.path.dirname(p) for p in outside]) if outside else None
+    targets: dict[str, str | None] = {}
+    taken: dict[str, str] = {}
+    errors = []
+    for path in paths:
+        rel = os.path.relpath(path) if root is None or _inside_here(path) else \
+            os.path.relpath(os.path.abspath(path), root)
+        target = os.path.normpath(os.path.join(output_dir, rel))
+        key = os.path.normcase(target)
+        if key in taken:
+            errors.append(InputError(display_name(path), f"would be written to "
+                          f"{display_name(target)} like {display_name(taken[key])}; not written"))
+            continue
+        taken[key] = path
+        targets[path] = target
+    return targets, errors
+
+
+def _inside_here(path: str) -> bool:
+    rel = os.path.relpath(path)
+    return not (rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel))
+
+
+def _check_output_file(path: str, option: str) -> None:
+    """Refuse an output file that could not be written, before anything is written."""
+    from ..io.reader import display_name
+
+    name = display_name(path)
+    if os.path.isdir(path):
+        raise UsageError(f"{name}: {option} is a folder, not a file")
+    if os.path.lexists(path) and not os.path.exists(path):
+        raise UsageError(f"{name}: {option} is a broken symbolic link")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise UsageError(f"{name}: {option} cannot be written (permission denied)")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"{name}: {option} cannot be written ({display_name(folder)} "
+                         "is not a folder)")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{name}: {option} cannot be written ({display_name(folder)}: "
+                         "permission denied)")
+
+
+def _check_output_dir(path: str) -> None:
+    """Refuse an output folder that cannot be made or written, before anything is written."""
+    from ..io.reader import display_name
+
+    probe = os.path.abspath(path)
+    while not os.path.lexists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        where = "is not a folder" if probe == os.path.abspath(path) else \
+            f"cannot be made ({display_name(probe)} is not a folder)"
+        raise UsageError(f"{display_name(path)}: --output-dir {where}")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"{display_name(path)}: --output-dir cannot be written "
+                         f"({display_name(probe)}: permission denied)")
 
 
 @contextmanager
@@ -223,16 +305,13 @@ def _update_index(index: Any, result: Any) -> None:
                          if o.dropped is None and doc is not None])
 
 
-def _relative(path: str) -> str:
-    """The path to use under ``--output-dir``: relative to here when inside it, else the name."""
-    rel = os.path.relpath(path)
-    if rel.startswith(os.pardir) or os.path.isabs(rel):
-        return os.path.basename(path)
-    return rel
-
-
 def _save_html(result: Any, path: str, *, dry_run: bool, elapsed: float) -> None:
+    from ..io.reader import display_name
     from ..io.writer import atomic_write
     from ..report.html import clean_page
 
-    atomic_write(path, clean_page(result, dry_run=dry_run, elapsed=elapsed).encode("utf-8"))
+    try:
+        atomic_write(path, clean_page(result, dry_run=dry_run, elapsed=elapsed).encode("utf-8"))
+    except (OSError, DedupError) as exc:
+        reason = str(exc) if isinstance(exc, DedupError) else (exc.strerror or str(exc)).lower()
+        raise UsageError(f"{display_name(path)}: cannot write: {reason}") from None

@@ -97,6 +97,43 @@ stdin_filename_option = click.option(
     help="The name of the file read from - : shown in reports, matched by --include/--exclude.")
 
 
+def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    if value is None:
+        return None
+    from ..config import parse_size
+    from ..errors import UsageError
+
+    try:
+        return parse_size(value)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None or value == "auto":
+        return value
+    import codecs
+
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise click.BadParameter(f"unknown encoding {value!r} (a codec name such as "
+                                 "latin-1 or cp1252, or auto)") from None
+    return value
+
+
+# Reading options shared with ``dedup index`` (which has its own option list).
+INPUT_OPTIONS = [
+    click.option("--encoding", metavar="NAME|auto", callback=_encoding,
+                 help="Encoding of text and Markdown files: a codec name (latin-1, cp1252, "
+                      "utf-16, ...) or auto to detect it per file; cleaned files are written "
+                      "back in it. JSON lines are always UTF-8 [utf-8]."),
+    click.option("--max-input-size", metavar="SIZE", callback=_size,
+                 help="Largest input read, counted after decompression (K, M, G suffixes; "
+                      "a JSON lines record counts as at least 2K) [128M]."),
+]
+
+
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options every command that reads articles shares."""
     options = [
@@ -116,6 +153,7 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--exclude", multiple=True, help="Glob of files to skip in directories (repeatable)."),
         click.option("--text-field", help="JSON lines field holding the text [text]."),
         click.option("--id-field", help="JSON lines field holding the id [id]."),
+        *INPUT_OPTIONS,
         click.option("--jobs", "-j", type=click.IntRange(0), help="Worker processes; 0 means all cores [1]."),
         click.option("--quiet", "-q", is_flag=True, default=None,
                      help="Print errors only: no report, no progress bar."),
@@ -209,7 +247,7 @@ class Run:
         return flagged or configured or None
 
     def read_options(self) -> Any:
-        from ..io.reader import DEFAULT_INCLUDE, ReadOptions
+        from ..io.reader import DEFAULT_INCLUDE, DEFAULT_MAX_INPUT_SIZE, ReadOptions
 
         return ReadOptions(
             include=tuple(self.get("include") or DEFAULT_INCLUDE),
@@ -217,6 +255,8 @@ class Run:
             text_field=self.get("text_field", "text"),
             id_field=self.get("id_field", "id"),
             date_field=self.get("date_field", "date"),
+            encoding=self.get("encoding", "utf-8"),
+            max_input_size=self.get("max_input_size", DEFAULT_MAX_INPUT_SIZE),
         )
 
     @property

@@ -54,11 +54,14 @@ def threshold_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def read_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    from .common import INPUT_OPTIONS
+
     options = [
         click.option("--include", multiple=True, help="Glob of files to read in directories (repeatable)."),
         click.option("--exclude", multiple=True, help="Glob of files to skip in directories (repeatable)."),
         click.option("--text-field", help="JSON lines field holding the text [text]."),
         click.option("--id-field", help="JSON lines field holding the id (the article key) [id]."),
+        *INPUT_OPTIONS,
         click.option("--quiet", "-q", is_flag=True, default=None, help="No progress bar or summary."),
         stdin_filename_option,
     ]

@@ -36,8 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.filenames:
         return EXIT_OK
-    from ..io.writer import atomic_write, gzip_bytes
-    from ..pipeline.clean import clean_inputs
+    from ..errors import WriteRefused
+    from ..io.reader import display_name
+    from ..pipeline.clean import clean_inputs, write_outcome
 
     light_nltk()
 
@@ -51,19 +52,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = clean_inputs(args.filenames, config.settings, config.options,
                           config.clean.with_(scope="within"))
     code = EXIT_OK
+    failed = False
     for outcome in result.files:
         if not outcome.changed:
             continue
-        data = gzip_bytes(outcome.new) if outcome.path.lower().endswith(".gz") else outcome.new
-        atomic_write(outcome.path, data)
+        try:
+            write_outcome(outcome)
+        except (WriteRefused, OSError) as exc:
+            reason = str(exc) if isinstance(exc, WriteRefused) else \
+                f"cannot write: {(exc.strerror or str(exc)).lower()}"
+            print(f"{display_name(outcome.path)}: {reason}", file=sys.stderr)
+            failed = True
+            continue
         removals = [e for a in outcome.articles for e in a.canonical.removals]
         codes = ", ".join(f"{code} x{n}" for code, n in sorted(Counter(e.rule for e in removals).items()))
-        print(f"{outcome.path}: fixed: {_count(len(removals), 'passage')} removed"
+        print(f"{display_name(outcome.path)}: fixed: {_count(len(removals), 'passage')} removed"
               + (f" ({codes})" if codes else ""))
         code = EXIT_FOUND
     for error in result.errors:
         print(f"{error.input}: {error.message}", file=sys.stderr)
-    return EXIT_ERROR if result.errors else code
+    return EXIT_ERROR if result.errors or failed else code
 
 
 def _count(n: int, noun: str) -> str:

@@ -93,7 +93,7 @@ class HookConfig:
 def hook_config(index: str | None = None, config_file: str | None = None) -> HookConfig:
     """Settings from the nearest ``pyproject.toml`` / ``setup.cfg`` (or ``config_file``);
     ``index`` wins over the configured one."""
-    from ..io.reader import DEFAULT_INCLUDE, ReadOptions
+    from ..io.reader import DEFAULT_INCLUDE, DEFAULT_MAX_INPUT_SIZE, ReadOptions
     from ..options import CleanOptions
     from ..settings import Settings
 
@@ -111,6 +111,8 @@ def hook_config(index: str | None = None, config_file: str | None = None) -> Hoo
         text_field=config.get("text_field", "text"),
         id_field=config.get("id_field", "id"),
         date_field=config.get("date_field", "date"),
+        encoding=config.get("encoding", "utf-8"),
+        max_input_size=config.get("max_input_size", DEFAULT_MAX_INPUT_SIZE),
     )
     try:
         clean = CleanOptions().with_(keep=config.get("keep"), fix_joins=config.get("fix_joins"))

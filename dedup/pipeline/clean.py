@@ -1,16 +1,22 @@
 """Cleaning a corpus: canonical articles, across-article drops, and the new file contents.
 
-Nothing here writes: :func:`clean_inputs` returns, for each input file, its old and
-new bytes and what happened to each article; the command line decides whether to
-write, diff or check.
+:func:`clean_inputs` writes nothing: it returns, for each input file, what it holds
+and will hold and what happened to each article; the command line decides whether
+to write (:func:`write_outcome`), diff or check. A JSON lines file is not held in
+memory: its new content is streamed from the file, record by record, with only the
+text of the changed records replaced in their original bytes.
 """
 
 from __future__ import annotations
 
+import gzip
+import io
+import os
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -18,9 +24,9 @@ from ..clean.engine import Canonical, canonicalize
 from ..clean.keep import Pair, Record, survivors
 from ..detect.across import ARTICLE, Items, candidate_pairs, verify
 from ..document import Article, Doc, analyze, article_shingles
-from ..errors import InputError
-from ..io.reader import ReadOptions, iter_inputs
-from ..io.writer import encode_text, jsonl_lines, rewrite_jsonl
+from ..errors import InputError, WriteRefused
+from ..io.reader import ReadOptions, Source, display_name, iter_inputs
+from ..io.writer import CHANGED, atomic_write, encode_text, file_digest, rewrite_jsonl
 from ..options import CleanOptions
 from ..parallel import batched, ordered_map
 from ..settings import Settings
@@ -56,16 +62,126 @@ class ArticleOutcome:
 
 @dataclass
 class FileOutcome:
-    """One input: its content before and after (decompressed for .jsonl.gz)."""
+    """One input and its new content.
+
+    A text file (or stdin text) holds its bytes before and after (``old_text``,
+    ``new_text``). A JSON lines file holds only its ``changes``: line number to new
+    text, or ``None`` for a dropped record; :meth:`write_new` streams the new file
+    from the old one. ``source`` is what was read from the file, to check before
+    replacing it that it is still that file.
+    """
 
     path: str
-    old: bytes
-    new: bytes
     articles: list[ArticleOutcome] = field(default_factory=list)
+    source: Source | None = None
+    old_text: bytes | None = None
+    new_text: bytes | None = None
+    changes: dict[int, str | None] = field(default_factory=dict)
+    text_field: str = "text"
+    stdin: bytes | None = field(default=None, repr=False)
+
+    @property
+    def jsonl(self) -> bool:
+        return self.old_text is None
 
     @property
     def changed(self) -> bool:
-        return self.old != self.new
+        return bool(self.changes) if self.jsonl else self.old_text != self.new_text
+
+    @property
+    def encoding(self) -> str:
+        return self.articles[0].article.encoding if self.articles else "utf-8"
+
+    def open_old(self) -> IO[bytes]:
+        """The old content (decompressed), as a binary stream."""
+        if self.old_text is not None:
+            return io.BytesIO(self.old_text)
+        if self.stdin is not None:
+            return io.BytesIO(self.stdin)
+        if self.path.lower().endswith(".gz"):
+            return gzip.open(self.path, "rb")  # type: ignore[return-value]
+        return open(self.path, "rb")
+
+    def write_new(self, out: IO[bytes]) -> None:
+        """Write the new content (decompressed) to ``out``."""
+        if self.new_text is not None:
+            out.write(self.new_text)
+            return
+        with self.open_old() as old:
+            rewrite_jsonl(old, out, self.changes, self.text_field)
+
+    @property
+    def old(self) -> bytes:
+        """The whole old content (decompressed): for diffs; a large file is streamed
+        by :meth:`write_new` instead."""
+        with self.open_old() as handle:
+            return handle.read()
+
+    @property
+    def new(self) -> bytes:
+        if self.new_text is not None:
+            return self.new_text
+        buffer = io.BytesIO()
+        self.write_new(buffer)
+        return buffer.getvalue()
+
+    @property
+    def bytes_saved(self) -> int:
+        if self.old_text is not None and self.new_text is not None:
+            return len(self.old_text) - len(self.new_text)
+        if not self.changes:
+            return 0
+        counter = _Counter()
+        self.write_new(counter)  # type: ignore[arg-type]
+        with self.open_old() as handle:
+            old = sum(len(chunk) for chunk in iter(lambda: handle.read(1 << 16), b""))
+        return old - counter.size
+
+
+class _Counter(io.RawIOBase):
+    """A sink that counts what is written to it."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.size += len(data)
+        return len(data)
+
+
+def write_outcome(outcome: FileOutcome, target: str | None = None) -> bool:
+    """Write a file's new content: in place (``target`` ``None`` or the file itself),
+    only when it changed and only over the very file that was read; or as a new copy
+    at ``target``. ``True`` when a file was written; :class:`WriteRefused` or
+    ``OSError`` when it could not be."""
+    compress = outcome.path.lower().endswith(".gz")
+    payload = outcome.new_text if outcome.new_text is not None else outcome.write_new
+    in_place = target is None or os.path.realpath(target) == os.path.realpath(outcome.path)
+    if not in_place:
+        assert target is not None
+        return atomic_write(target, payload, compress=compress)
+    if not outcome.changed:
+        return False
+    source = outcome.source
+    if source is None or not source.complete:
+        raise WriteRefused("not read completely; not written")
+    try:
+        return atomic_write(outcome.path, payload, expect=source, compress=compress)
+    except (OSError, EOFError, zlib.error):
+        # Reading the old content again failed: say so if the file is not what was read.
+        if not _still(source):
+            raise WriteRefused(CHANGED) from None
+        raise
+
+
+def _still(source: Source) -> bool:
+    try:
+        return source.same_stat(os.stat(source.path)) and file_digest(source.path) == source.digest
+    except OSError:
+        return False
 
 
 @dataclass
@@ -201,14 +317,13 @@ def clean_inputs(paths: Iterable[str], settings: Settings, read: ReadOptions | N
     a kept article. With ``keep_docs`` (or an index), the result carries the analysis
     of every cleaned article (``docs``), to add them to an index.
     """
-    import io
-
     read = read or ReadOptions()
     options = options or CleanOptions()
     result = CleanResult()
     articles: list[Article] = []
     source = io.BytesIO(stdin) if stdin is not None else None
-    for item in iter_inputs(list(paths), read, stdin=source):
+    sources: dict[str, Source] = {}
+    for item in iter_inputs(list(paths), read, stdin=source, sources=sources):
         if isinstance(item, InputError):
             result.errors.append(item)
         else:
@@ -234,28 +349,32 @@ def clean_inputs(paths: Iterable[str], settings: Settings, read: ReadOptions | N
     for outcome in outcomes:
         by_source.setdefault(outcome.article.source, []).append(outcome)
     for path, group in by_source.items():
+        known = sources.get(path)
+        if path != "-" and (known is None or not known.complete):
+            continue  # not read to its end: its error is reported, it is not rewritten
         try:
-            result.files.append(_file_outcome(path, group, read, stdin))
-        except OSError as exc:
-            result.errors.append(InputError(path, f"cannot read back: {exc.strerror or exc}"))
+            result.files.append(_file_outcome(path, group, read, stdin, known))
+        except UnicodeEncodeError as exc:
+            result.errors.append(InputError(display_name(path), "the cleaned text cannot be "
+                                            f"written back in {exc.encoding}"))
     return result
 
 
 def _file_outcome(path: str, group: list[ArticleOutcome], options: ReadOptions,
-                  stdin: bytes | None) -> FileOutcome:
+                  stdin: bytes | None, source: Source | None) -> FileOutcome:
     first = group[0].article
     if first.record is None:  # one article per file (or stdin text)
-        old = encode_text(first.text, first.bom)
-        new = encode_text(group[0].canonical.text, first.bom)
-        return FileOutcome(path, old, new, group)
-    lines = stdin.splitlines(keepends=True) if path == "-" and stdin is not None else jsonl_lines(path)
-    changed: dict[int, dict[str, Any] | None] = {}
+        old = encode_text(first.text, first.bom, first.encoding)
+        new = encode_text(group[0].canonical.text, first.bom, first.encoding)
+        return FileOutcome(path, group, source, old_text=old, new_text=new)
+    changes: dict[int, str | None] = {}
     for outcome in group:
         article = outcome.article
-        if article.line is None or article.record is None:
+        if article.line is None:
             continue
         if outcome.dropped is not None:
-            changed[article.line] = None
+            changes[article.line] = None
         elif outcome.canonical.text != article.text:
-            changed[article.line] = {**article.record, options.text_field: outcome.canonical.text}
-    return FileOutcome(path, b"".join(lines), rewrite_jsonl(lines, changed), group)
+            changes[article.line] = outcome.canonical.text
+    return FileOutcome(path, group, source, changes=changes, text_field=options.text_field,
+                       stdin=stdin if path == "-" else None)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..clean.engine import Edit
 from ..errors import JSON_VERSION
+from ..io.reader import display_name
 from ..pipeline.clean import ArticleOutcome, CleanResult
 from .text import label_of, plural, rule_label, rule_of, size
 from .view import ArticleView, Entry, Report
@@ -57,9 +58,10 @@ def diff(result: CleanResult) -> str:
     for outcome in result.files:
         if not outcome.changed:
             continue
-        old = outcome.old.decode("utf-8", "replace").splitlines(keepends=True)
-        new = outcome.new.decode("utf-8", "replace").splitlines(keepends=True)
-        lines = list(difflib.unified_diff(old, new, f"a/{outcome.path}", f"b/{outcome.path}"))
+        old = outcome.old.decode(outcome.encoding, "replace").splitlines(keepends=True)
+        new = outcome.new.decode(outcome.encoding, "replace").splitlines(keepends=True)
+        name = display_name(outcome.path)
+        lines = list(difflib.unified_diff(old, new, f"a/{name}", f"b/{name}"))
         chunks.append("".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
                               for line in lines))
     return "".join(chunks)
@@ -76,7 +78,7 @@ def summary(result: CleanResult) -> dict[str, int]:
         "joins repaired": sum(1 for e in removals if e.kind == "join"),
         "articles dropped": sum(1 for o in outcomes if o.dropped is not None),
         "duplicate files kept": sum(1 for o in outcomes if o.duplicate is not None),
-        "bytes saved": sum(len(f.old) - len(f.new) for f in result.files),
+        "bytes saved": sum(f.bytes_saved for f in result.files),
     }
 
 
