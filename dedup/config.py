@@ -40,7 +40,7 @@ MAP_KEYS = frozenset({"per_file_ignores"})
 INT_KEYS = frozenset({"ngram", "num_perm", "seed", "min_words", "max_bucket", "jobs"})
 FLOAT_KEYS = frozenset({"threshold", "containment"})
 BOOL_KEYS = frozenset({"fix_joins", "quiet"})
-STR_KEYS = frozenset({"text_field", "id_field", "date_field", "index"})
+STR_KEYS = frozenset({"text_field", "id_field", "date_field", "index", "language"})
 CHOICES: dict[str, tuple[str, ...]] = {
     "scope": ("within", "across", "all"),
     "shingle": ("word", "char"),
