@@ -15,7 +15,7 @@ from dedup.cli import main
 from dedup.document import paragraph_sentences
 from dedup.errors import SettingsError
 from dedup.rules import RULES, english_only
-from dedup.text import language, normalize, sentences
+from dedup.text import joins, language, normalize, sentences
 from dedup.text.language import IDENTIFIED, code_of, identify, sample
 from dedup.text.normalize import words
 from dedup.text.sentences import MODELS, model_of, sentence_spans
@@ -23,7 +23,7 @@ from dedup.text.sentences import MODELS, model_of, sentence_spans
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
-@pytest.mark.parametrize("module", [language, sentences, normalize])
+@pytest.mark.parametrize("module", [language, sentences, normalize, joins])
 def test_examples_in_docstrings(module: object) -> None:
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)  # type: ignore[arg-type]
     assert tried > 0 and failures == 0
