@@ -40,7 +40,7 @@ MAP_KEYS = frozenset({"per_file_ignores"})
 INT_KEYS = frozenset({"ngram", "num_perm", "seed", "min_words", "max_bucket", "jobs"})
 FLOAT_KEYS = frozenset({"threshold", "containment"})
 BOOL_KEYS = frozenset({"fix_joins", "quiet"})
-STR_KEYS = frozenset({"text_field", "id_field", "date_field", "index", "encoding"})
+STR_KEYS = frozenset({"text_field", "id_field", "date_field", "index", "encoding", "language"})
 # Sizes: a number of bytes, or a string with K, M or G ("512M").
 SIZE_KEYS = frozenset({"max_input_size"})
 CHOICES: dict[str, tuple[str, ...]] = {

@@ -11,6 +11,7 @@ import numpy as np
 from .settings import Settings
 from .sketch.shingle import Shingler, shared_shingler, split
 from .text.joins import join_points
+from .text.language import UNDETERMINED, code_of, identify, sample
 from .text.normalize import normalize, normalize_many, words
 from .text.segment import Paragraph, segment
 from .text.sentences import sentence_spans
@@ -34,6 +35,8 @@ class Article:
     markdown: bool = False
     record: dict[str, Any] | None = field(default=None, repr=False)
     encoding: str = "utf-8"
+    # ISO 639 code when the input says it (a record's "language" field).
+    language: str | None = None
 
 
 @dataclass
@@ -45,7 +48,10 @@ class Doc:
     norms: list[str]
     nwords: list[int]
     shingles: list[np.ndarray]
+    # Settings.language: "auto" or the code every article is taken to be in.
+    requested: str = "auto"
     _sentences: dict[int, list[tuple[int, int]]] = field(default_factory=dict, repr=False)
+    _language: str | None = field(default=None, repr=False)
 
     @property
     def id(self) -> str:
@@ -63,19 +69,38 @@ class Doc:
         return (not self.paragraphs[index].structural
                 and 0 < self.nwords[index] < settings.min_words)
 
+    @property
+    def language(self) -> str:
+        """The article's language (ISO 639), or ``"und"`` when it cannot be told.
+
+        The setting when it names one, else the article's own field, else identified
+        from a sample of its prose paragraphs (once: the result is kept).
+        """
+        if self._language is None:
+            if self.requested != "auto":
+                self._language = self.requested
+            elif self.article.language and (given := code_of(self.article.language)):
+                self._language = given
+            else:
+                prose = [self.text_of(i) for i, p in enumerate(self.paragraphs) if not p.structural]
+                self._language = identify(sample(prose)) or UNDETERMINED
+        return self._language
+
     def sentences(self, index: int) -> list[tuple[int, int]]:
         """Absolute ``(start, end)`` spans of the paragraph's sentences (lost boundaries split)."""
         cached = self._sentences.get(index)
         if cached is None:
-            cached = paragraph_sentences(self.article.text, self.paragraphs[index])
+            cached = paragraph_sentences(self.article.text, self.paragraphs[index], self.language)
             self._sentences[index] = cached
         return cached
 
 
-def paragraph_sentences(text: str, paragraph: Paragraph) -> list[tuple[int, int]]:
+def paragraph_sentences(text: str, paragraph: Paragraph,
+                        language: str = "en") -> list[tuple[int, int]]:
     body = text[paragraph.start:paragraph.end]
     spans: list[tuple[int, int]] = []
-    for start, end in sentence_spans(body):
+    # Text in an unknown language is split as English (the model with most abbreviations).
+    for start, end in sentence_spans(body, "en" if language == UNDETERMINED else language):
         cut = start
         for point in join_points(body[start:end]):
             spans.append((cut, start + point))
@@ -97,7 +122,7 @@ def analyze(article: Article, settings: Settings, shingler: Shingler | None = No
         norms.append(norm)
         nwords.append(len(words(norm)))
         shingles.append(shingler.from_units(shingler.units(norm)))
-    return Doc(article, paragraphs, norms, nwords, shingles)
+    return Doc(article, paragraphs, norms, nwords, shingles, settings.language)
 
 
 @dataclass
@@ -130,7 +155,8 @@ def analyze_many(articles: list[Article], settings: Settings, shingler: Shingler
     first = 0
     for article, paragraphs in zip(articles, segmented):
         last = first + len(paragraphs)
-        docs.append(Doc(article, paragraphs, norms[first:last], counts[first:last], sets[first:last]))
+        docs.append(Doc(article, paragraphs, norms[first:last], counts[first:last], sets[first:last],
+                        settings.language))
         first = last
     if not with_articles:
         return Analyzed(docs)

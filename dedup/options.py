@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import UsageError
-from .rules import check_selectors, enabled_rules
+from .rules import check_selectors, enabled_rules, english_only
 from .settings import KEEP_POLICIES, SCOPES, KeepPolicy, Scope
 
 
@@ -69,6 +69,14 @@ class CleanOptions:
         if not extra:
             return self
         return replace(self, ignore=(*self.ignore, *extra))
+
+    def for_language(self, language: str) -> CleanOptions:
+        """These options for an article in ``language`` (ISO 639, ``"und"`` unknown): the
+        rules that read English words or dates are off for any other language."""
+        if language in ("en", "und"):
+            return self
+        off = [code for code in english_only() if code in self.rules]
+        return replace(self, ignore=(*self.ignore, *off)) if off else self
 
     @property
     def within(self) -> bool:

@@ -310,6 +310,16 @@ def enabled_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> fro
     return frozenset(out)
 
 
+def english_only() -> tuple[str, ...]:
+    """The codes of the rules that read English words or dates (``needs="en"``).
+
+    Example:
+        >>> "KEEP108" in english_only()
+        True
+    """
+    return tuple(r.code for r in RULES if r.needs == "en")
+
+
 def _specificity(selector: str) -> int:
     return 0 if selector == ALL else len(selector)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
 from .errors import SettingsError
+
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
 
 ShingleKind = Literal["word", "char"]
 Scope = Literal["within", "across", "all"]
@@ -36,6 +39,9 @@ class Settings:
     min_words: int = 6
     # LSH buckets larger than this are verified against a sample of members only.
     max_bucket: int = 64
+    # The articles' language (ISO 639 code) for sentences and English-only rules;
+    # "auto": a record's language field, else identified per article.
+    language: str = "auto"
 
     def __post_init__(self) -> None:
         if self.shingle not in SHINGLE_KINDS:
@@ -52,6 +58,11 @@ class Settings:
             raise SettingsError("min_words must be at least 1")
         if self.max_bucket < 2:
             raise SettingsError("max_bucket must be at least 2")
+        language = self.language.strip().lower()
+        if language != "auto" and not _LANGUAGE.fullmatch(language):
+            raise SettingsError("language must be 'auto' or an ISO 639 code such as 'en' or "
+                                f"'de', got {self.language!r}")
+        object.__setattr__(self, "language", language)
 
     def signature_key(self) -> dict[str, Any]:
         """The fields that must match for two signatures to be comparable."""

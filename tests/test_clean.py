@@ -320,6 +320,9 @@ def test_removing_the_last_paragraph_keeps_the_trailing_newline() -> None:
     ("Kirby added.The United States has troops.", "Kirby added. The United States has troops."),
     ("He said.\u201dThe end came.", "He said.\u201d The end came."),
     ("Prices rose in 2020.The year ended.", "Prices rose in 2020. The year ended."),
+    # A straight quote closes a quotation after an odd count, opens one after an even count.
+    ('She said "we are ready."The end came.', 'She said "we are ready." The end came.'),
+    ('Punkt 11."Ich nehme mir Zeit," sagt sie.', 'Punkt 11. "Ich nehme mir Zeit," sagt sie.'),
 ])
 def test_lost_boundaries_are_repaired(text: str, fixed: str) -> None:
     assert fix_joins(text)[0] == fixed

@@ -163,7 +163,7 @@ def canonicalize(doc: Doc, settings: Settings | None = None,
         ['One two three four five six seven eight nine.', 'Something else entirely here now okay.']
     """
     settings = settings or Settings()
-    options = options or CleanOptions()
+    options = (options or CleanOptions()).for_language(doc.language)
     shingler = shared_shingler(settings.shingle, settings.ngram)
     canonical, origin, undone = _with_undo(doc, settings, options, shingler)
     if not undone:
@@ -219,7 +219,7 @@ def _canonicalize(doc: Doc, settings: Settings, options: CleanOptions, shingler:
     for _ in range(MAX_ROUNDS):
         if not result.edits:
             break
-        analysed = analyze(replace(doc.article, text=result.text), settings, shingler)
+        analysed = analyze(replace(doc.article, text=result.text, language=doc.language), settings, shingler)
         final = None
         again, again_origin = _once(analysed, settings, options, shingler, _moved(protect, origin))
         if again.text == result.text:
@@ -232,7 +232,7 @@ def _canonicalize(doc: Doc, settings: Settings, options: CleanOptions, shingler:
         origin = origin[again_origin]
         result = again
     if final is None:
-        final = analyze(replace(doc.article, text=result.text), settings, shingler)
+        final = analyze(replace(doc.article, text=result.text, language=doc.language), settings, shingler)
     removed = [(e.start, e.end) for e in edits if e.kind in ("paragraph", "sentence", "span")]
     kept = [e for e in kept if not any(s <= e.start < t for s, t in removed)]
     return Canonical(result.text, sorted(edits, key=lambda e: (e.start, e.kind != "join")),

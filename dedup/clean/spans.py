@@ -12,7 +12,9 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"\w+")
+from ..text.normalize import WORD_PATTERN
+
+_TOKEN = re.compile(WORD_PATTERN)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from ..config import load_config
 from ..errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, UsageError
 
 SETTING_KEYS = ("shingle", "ngram", "num_perm", "seed", "threshold", "containment", "min_words",
-                "max_bucket")
+                "max_bucket", "language")
 
 
 def _unit(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -149,6 +149,10 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--num-perm", type=click.IntRange(16, 1024), help="MinHash permutations [128]."),
         click.option("--seed", type=int, help="MinHash seed [1]."),
         click.option("--min-words", type=click.IntRange(1), help="Shorter paragraphs are only compared verbatim [6]."),
+        click.option("--language", metavar="CODE",
+                     help="The articles' language (ISO 639: en, de, ...) for sentences and "
+                          "English-only rules; auto: a record's language field, else "
+                          "identified per article [auto]."),
         click.option("--include", multiple=True, help="Glob of files to read in directories (repeatable)."),
         click.option("--exclude", multiple=True, help="Glob of files to skip in directories (repeatable)."),
         click.option("--text-field", help="JSON lines field holding the text [text]."),

@@ -26,7 +26,7 @@ __all__ = ["EXIT_ERROR", "EXIT_FOUND", "EXIT_OK", "HookConfig", "HookError", "cl
            "message", "normpath", "selected"]
 PASSAGE = 72
 SETTING_KEYS = ("shingle", "ngram", "num_perm", "seed", "threshold", "containment", "min_words",
-                "max_bucket")
+                "max_bucket", "language")
 
 
 class HookError(DedupError):

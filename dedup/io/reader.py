@@ -61,6 +61,10 @@ _SNIFF = 8192
 _CHUNK = 1 << 16
 
 
+# A record's language (ISO 639), as news feeds and datasets name it.
+LANGUAGE_FIELD = "language"
+
+
 @dataclass(frozen=True)
 class ReadOptions:
     """Which files a directory contributes and which JSON fields hold what."""
@@ -633,8 +637,10 @@ def _record_article(path: str, number: int, raw: bytes, options: ReadOptions) ->
     if not _encodable(article_id):
         article_id = where
     date = record.get(options.date_field)
+    language = record.get(LANGUAGE_FIELD)
     return Article(id=article_id, text=text, source=path, line=number,
-                   date=str(date) if date is not None else None, record=record)
+                   date=str(date) if date is not None else None, record=record,
+                   language=language if isinstance(language, str) and language.strip() else None)
 
 
 def _parse_record(where: str, raw: bytes) -> dict[str, Any] | InputError:

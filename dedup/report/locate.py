@@ -97,6 +97,7 @@ class Layout:
     def __init__(self, article: Article, doc: Doc | None = None) -> None:
         self.article = article
         self._paragraphs: list[Paragraph] | None = doc.paragraphs if doc is not None else None
+        self._doc = doc
 
     @property
     def paragraphs(self) -> list[Paragraph]:
@@ -109,7 +110,11 @@ class Layout:
         if paragraph is None or not 0 <= paragraph < len(self.paragraphs):
             return 0
         if sentence is not None:
-            spans = paragraph_sentences(self.article.text, self.paragraphs[paragraph])
+            if self._doc is not None:
+                spans = self._doc.sentences(paragraph)
+            else:
+                spans = paragraph_sentences(self.article.text, self.paragraphs[paragraph],
+                                            self.article.language or "en")
             if 0 <= sentence < len(spans):
                 return spans[sentence][0]
         return self.paragraphs[paragraph].start

@@ -1,7 +1,9 @@
 """Lost sentence boundaries: "...Kirby added.The United States..." missing its space.
 
 A join is a sentence end (``.``, ``!`` or ``?``, maybe a closing quote) glued to a
-capitalised word. Abbreviations and initials ("U.S.Steel" is left alone: one-letter
+capitalised word. A straight double quote there closes a quotation when an odd number
+of them come before it, and opens the next sentence's quotation otherwise: the space
+then goes before it ('11."Ich nehme' becomes '11. "Ich nehme'). Abbreviations and initials ("U.S.Steel" is left alone: one-letter
 segments), decimals ("3.5"), URLs, e-mail addresses, file and domain names
 ("example.com", "report.PDF") are not joins.
 """
@@ -18,7 +20,12 @@ _FILE_EXT = re.compile(r"^(PDF|DOC|DOCX|TXT|CSV|JPG|JPEG|PNG|GIF|HTML?|XLSX?|ZIP
 
 
 def join_points(text: str) -> list[int]:
-    """Offsets at which a space is missing between two sentences."""
+    """Offsets at which a space is missing between two sentences.
+
+    Example:
+        >>> fix_joins('He said "we are ready."Then he left.Night came."Wait," she said.')[0]
+        'He said "we are ready." Then he left. Night came. "Wait," she said.'
+    """
     points = []
     for match in _JOIN.finditer(text):
         at = match.end()
@@ -41,6 +48,8 @@ def join_points(text: str) -> list[int]:
         segments = before.split(".")
         if len(segments) > 1 and all(len(s) <= 1 for s in segments[:-1]):
             continue
+        if match.group(1) == '"' and text.count('"', 0, match.start(1)) % 2 == 0:
+            at = match.start(1)  # an opening quote: it belongs to the next sentence
         points.append(at)
     return points
 

