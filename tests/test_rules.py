@@ -165,6 +165,7 @@ REMOVAL_CASES: dict[str, tuple[str, str]] = {
     "DUP104": (f"{A}\n{C}\nRead more\n{D}\n{E}\n{C}\nRead more\n{D}\n{F}", f"{A}\nRead more\n{C}\nRead more\n{D}"),
     "DUP105": (f"{A}\nCrowds gathered outside the court on Monday to hear the verdict read.\n{D}\nCrowds gathered outside the court on Monday to hear the verdict read. Photo: John Locher, AP", f"{A}\n{C}\n{D}\nPhoto: John Locher, AP"),
     "DUP201": (f"{A}\n{C}\n{D} {C}", f"{A}\n{C}\n{D} {E}"),
+    "DUP202": (f"{A} {C} {D} {C} {E}", f"{A} {C} {D} {E}"),
     "DUP301": (f"{A}\nThe best TV deals of 2019 right now in the big shops in town The best TV deals of 2019 right now in the big shops in town and more words here\n{D}", f"{A}\n{D}"),
     "DUP302": (f"{A}\nCreated with Sketch. Created with Sketch. Created with Sketch. Created with Sketch. Created with Sketch. Share this story with friends and family today\n{D}", f"{A}\nCreated with Sketch twice and more words to make it long enough okay\n{D}"),
     "DUP303": (f"{A}\nImpeachment inquiry explained in seven charts Impeachment inquiry explained in seven charts and what comes next for the House\n{D}", f"{A}\n{D}"),
