@@ -123,6 +123,15 @@ RULES: tuple[Rule, ...] = (
          "the repeated sentence goes, the new one stays.",
          (_CONTAINMENT, Limit("min_sentence_words", 10, "shorter sentences are never cut"),
           _MIN_WORDS)),
+    Rule("DUP202", "sentence-repeated-in-paragraph", "remove",
+         "A sentence that an earlier sentence of its own paragraph already says (its shingles "
+         "and figures kept there or elsewhere), cut out: an extractor that puts a whole page on "
+         "one line leaves a repeated intro or caption as sentences inside that line.",
+         "A page on one line: \"Crews worked all night to restore power. ... Crews worked all "
+         "night to restore power. ...\": the second copy goes. Off by default (--select "
+         "DUP202): on a structured page put on one line it cuts the template's repeats.",
+         (_CONTAINMENT, Limit("min_sentence_words", 10, "shorter sentences are never cut"),
+          _MIN_WORDS), default=False),
     # ------------------------------------------------------------ cuts inside a line
     Rule("DUP301", "doubled-text", "remove",
          "Text doubled in place inside a line: a copy of at least twice min_words words "

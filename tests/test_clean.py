@@ -411,3 +411,20 @@ def test_parse_date(value: str, year: int) -> None:
     parsed = parse_date(value)
     assert parsed is not None and parsed.year == year
 
+
+
+def test_a_page_on_one_line_loses_its_repeated_sentence_only() -> None:
+    text = (FIXTURES / "one-line-page.txt").read_text(encoding="utf-8")
+    assert "\n" not in text
+    doc = analyze(Article("p", text, "p.txt"), Settings())
+    assert not canonicalize(doc, Settings()).removals  # DUP202 is off by default
+    made = canonicalize(doc, Settings(), CleanOptions(select=("ALL",)))
+    [edit] = made.removals
+    assert edit.rule == "DUP202" and edit.kept_paragraph == 0
+    assert made.text.count("Crews worked through the night") == 1
+    assert made.text.startswith("Crews worked through the night")  # the first copy survives
+    # The quoted sentence repeats an earlier one, but direct speech stays (KEEP107).
+    assert made.text.count("Engineers expect the rest") == 2
+    assert made.text == text.replace(
+        "Crews worked through the night to restore power after the storm brought down lines "
+        "across the valley. Schools", "Schools")

@@ -165,6 +165,7 @@ REMOVAL_CASES: dict[str, tuple[str, str]] = {
     "DUP104": (f"{A}\n{C}\nRead more\n{D}\n{E}\n{C}\nRead more\n{D}\n{F}", f"{A}\nRead more\n{C}\nRead more\n{D}"),
     "DUP105": (f"{A}\nCrowds gathered outside the court on Monday to hear the verdict read.\n{D}\nCrowds gathered outside the court on Monday to hear the verdict read. Photo: John Locher, AP", f"{A}\n{C}\n{D}\nPhoto: John Locher, AP"),
     "DUP201": (f"{A}\n{C}\n{D} {C}", f"{A}\n{C}\n{D} {E}"),
+    "DUP202": (f"{A} {C} {D} {C} {E}", f"{A} {C} {D} {E}"),
     "DUP301": (f"{A}\nThe best TV deals of 2019 right now in the big shops in town The best TV deals of 2019 right now in the big shops in town and more words here\n{D}", f"{A}\n{D}"),
     "DUP302": (f"{A}\nCreated with Sketch. Created with Sketch. Created with Sketch. Created with Sketch. Created with Sketch. Share this story with friends and family today\n{D}", f"{A}\nCreated with Sketch twice and more words to make it long enough okay\n{D}"),
     "DUP303": (f"{A}\nImpeachment inquiry explained in seven charts Impeachment inquiry explained in seven charts and what comes next for the House\n{D}", f"{A}\n{D}"),
@@ -192,6 +193,11 @@ KEEP_CASES: dict[str, tuple[str, str]] = {
 }
 
 
+def on(code: str) -> dict[str, object]:
+    """The options that switch ``code`` on: nothing for a default rule, else every rule."""
+    return {} if BY_CODE[code].default else {"select": ("ALL",)}
+
+
 def run(text: str, **options: object) -> Canonical:
     markdown = text.startswith("# ")
     article = Article("a", text, "a.md" if markdown else "a.txt", markdown=markdown)
@@ -208,13 +214,15 @@ def test_every_rule_has_a_case() -> None:
 @pytest.mark.parametrize("code", sorted(REMOVAL_CASES))
 def test_removal_rule_fires_and_not(code: str) -> None:
     fires, quiet = REMOVAL_CASES[code]
-    made = run(fires)
+    made = run(fires, **on(code))
     assert code in {e.rule for e in made.edits}
     assert made.text != fires
-    off = run(fires, ignore=(code,))
+    off = run(fires, **on(code), ignore=(code,))
     assert code not in {e.rule for e in off.edits}
     assert off.text != made.text  # switching the rule off changes the output
-    assert code not in {e.rule for e in run(quiet).edits}
+    assert code not in {e.rule for e in run(quiet, **on(code)).edits}
+    if not BY_CODE[code].default:
+        assert code not in {e.rule for e in run(fires).edits}  # off unless selected
     assert all(e.rule in BY_CODE for e in made.edits)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -108,18 +108,21 @@ class _Coverage:
             self.figure_counts.update(self.figures[i].keys())
 
     def covered_by_others(self, owner: int, shingles: np.ndarray, figures: set[str],
-                          exclude: Iterable[int] = ()) -> float:
+                          exclude: Iterable[int] = (), inner: _Inner | None = None) -> float:
         """Share of ``shingles`` kept elsewhere than in paragraph ``owner`` (and ``exclude``);
-        0 when one of ``figures`` is not kept elsewhere."""
+        0 when one of ``figures`` is not kept elsewhere. With ``inner``, the other
+        sentences of ``owner`` count as kept text too (DUP202)."""
         if len(shingles) == 0:
             return 0.0
         owners = [owner, *exclude]
         own = Counter(h for k in owners for h in self.sets.get(k, _NONE).tolist())
         counts = self.counts
-        hits = sum(1 for h in shingles.tolist() if counts[h] - own[h] > 0)
+        rest, rest_figures = (inner.others(shingles, figures) if inner is not None
+                              else ((lambda h: False), (lambda f: False)))
+        hits = sum(1 for h in shingles.tolist() if counts[h] - own[h] > 0 or rest(h))
         own_figures = Counter(f for k in owners for f in self.figures.get(k, Counter()))
         for figure in figures:
-            if self.figure_counts[figure] - own_figures[figure] <= 0:
+            if self.figure_counts[figure] - own_figures[figure] <= 0 and not rest_figures(figure):
                 return 0.0
         return hits / len(shingles)
 
@@ -133,6 +136,33 @@ class _Coverage:
             self.figures[owner] = figures
             self.counts.update(shingles.tolist())
             self.figure_counts.update(figures.keys())
+
+
+class _Inner:
+    """The shingles and figures of the sentences of one paragraph before the one being
+    tested: a sentence said again further on in its own paragraph (a page extracted
+    onto one line) is covered by the earlier copy there (DUP202). Sentences are tested
+    from the last, each dropped from here before it is tested, so that only earlier
+    ones cover it and the first copy survives."""
+
+    def __init__(self, sets: list[np.ndarray], figures: list[Counter[str]]) -> None:
+        self.sets = sets
+        self.figure_sets = figures
+        self.counts: Counter[int] = Counter(h for s in sets for h in s.tolist())
+        self.figure_counts: Counter[str] = Counter(f for c in figures for f in c)
+
+    def others(self, shingles: np.ndarray,
+               figures: set[str]) -> tuple[Callable[[int], bool], Callable[[str], bool]]:
+        """Tests of whether a shingle or figure is in an earlier sentence."""
+        counts, figure_counts = self.counts, self.figure_counts
+        return (lambda h: counts[h] > 0), (lambda f: figure_counts[f] > 0)
+
+    def drop(self, k: int) -> None:
+        """Sentence ``k`` and what follows it no longer cover the sentences before it."""
+        self.counts.subtract(self.sets[k].tolist())
+        self.figure_counts.subtract(self.figure_sets[k].keys())
+        self.sets[k] = _NONE
+        self.figure_sets[k] = Counter()
 
 
 def _figures(norm: str) -> Counter[str]:
@@ -560,9 +590,12 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
             continue
         quotes = _pull_quotes(doc, i, coverage)
         alive = list(range(len(spans)))
+        inner = _inner(doc, i, shingler) if options.on("DUP202") else None
         for k in reversed(range(len(spans))):
             start, end = spans[k]
             norm = normalize(doc.article.text[start:end])
+            if inner is not None:
+                inner.drop(k)
             if len(alive) < 2 or (start, end) in protect:
                 continue
             guard = _guard(doc.article.text[start:end], norm, settings, options)
@@ -572,7 +605,12 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
                     keep_sentence(i, k, guard, sentence_set, share)
                 continue
             sentence_set = shingler.from_units(shingler.units(norm))
-            share = coverage.covered_by_others(i, sentence_set, set(_figures(norm)), quotes)
+            figures = set(_figures(norm))
+            share = coverage.covered_by_others(i, sentence_set, figures, quotes)
+            code = "DUP201"
+            if share < settings.containment and inner is not None:
+                share = coverage.covered_by_others(i, sentence_set, figures, quotes, inner)
+                code = "DUP202"
             if share < settings.containment:
                 continue
             rest = normalize(" ".join(doc.article.text[spans[m][0]:spans[m][1]]
@@ -582,13 +620,21 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
                 continue  # what would be left is no new paragraph: an attribution, a label
             alive.remove(k)
             coverage.replace(i, shingler.from_units(shingler.units(rest)), _figures(rest))
-            kept_at = _best_cover_set(i, sentence_set, coverage)
-            edits.append(Edit("sentence", start, end, i, sentence=k, reason="duplicate", rule="DUP201",
+            kept_at = i if code == "DUP202" else _best_cover_set(i, sentence_set, coverage)
+            edits.append(Edit("sentence", start, end, i, sentence=k, reason="duplicate", rule=code,
                               kept_paragraph=kept_at, containment=share,
                               jaccard=contained(sentence_set, doc.shingles[kept_at]) if kept_at is not None else 0.0,
                               removed=doc.article.text[start:end],
                               kept=doc.text_of(kept_at) if kept_at is not None else ""))
     return edits
+
+
+def _inner(doc: Doc, i: int, shingler: Shingler) -> _Inner:
+    """The shingles and figures of each sentence of paragraph ``i``."""
+    text = doc.article.text
+    norms = [normalize(text[start:end]) for start, end in doc.sentences(i)]
+    return _Inner([shingler.from_units(shingler.units(norm)) for norm in norms],
+                  [_figures(norm) for norm in norms])
 
 
 def _span_edits(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
