@@ -395,8 +395,9 @@ def test_gzip_bombs_stay_within_memory(tmp_path: Path, kind: str) -> None:
 
 
 def test_a_record_limit_stops_reading_and_keeps_the_file(tmp_path: Path) -> None:
-    path = tmp_path / "big.jsonl"
-    path.write_bytes(b"".join(record(id=i, text=f"Note {i} about the harbour.") for i in range(50)))
+    path = tmp_path / "big.jsonl.gz"
+    path.write_bytes(gzip.compress(b"".join(record(id=i, text=f"Note {i} about the harbour.")
+                                            for i in range(50))))
     before = path.read_bytes()
     (tmp_path / "good.txt").write_text(DIRTY, encoding="utf-8")
     result = run("--max-input-size", "40K", str(path), str(tmp_path / "good.txt"))
@@ -405,6 +406,17 @@ def test_a_record_limit_stops_reading_and_keeps_the_file(tmp_path: Path) -> None
     assert line.startswith(f"dedup: error: {path}: more than 40K of records")
     assert path.read_bytes() == before
     assert (tmp_path / "good.txt").read_text(encoding="utf-8") == CLEAN
+
+
+def test_a_plain_jsonl_corpus_is_bounded_by_its_size_only(tmp_path: Path) -> None:
+    # 100 records count as 200K, over a 40K limit: a plain file is read whole all the same.
+    path = tmp_path / "corpus.jsonl"
+    path.write_bytes(b"".join(record(id=i, text=f"Note {i} about the harbour today.")
+                              for i in range(100)))
+    result = CliRunner().invoke(main, ["scan", "-q", "--format", "json", "--max-input-size",
+                                       "40K", str(path)])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["articles"]) == 100
 
 
 def test_the_limit_and_the_encoding_come_from_the_config(

@@ -129,8 +129,9 @@ INPUT_OPTIONS = [
                       "utf-16, ...) or auto to detect it per file; cleaned files are written "
                       "back in it. JSON lines are always UTF-8 [utf-8]."),
     click.option("--max-input-size", metavar="SIZE", callback=_size,
-                 help="Largest input read, counted after decompression (K, M, G suffixes; "
-                      "a JSON lines record counts as at least 2K) [128M]."),
+                 help="Largest article file, stdin or decompressed .gz input read (K, M, G "
+                      "suffixes; a JSON lines record counts as at least 2K; a plain JSON "
+                      "lines file is bounded by its size) [128M]."),
 ]
 
 

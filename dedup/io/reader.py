@@ -44,8 +44,8 @@ DEFAULT_INCLUDE = ("*.txt", "*.md", "*.markdown", "*.jsonl", "*.jsonl.gz", "*.nd
 MAX_LINE_CHARS = 4_000_000
 # After this many bad records in one JSON lines file, the rest are counted, not listed.
 MAX_RECORD_ERRORS = 20
-# What one input may amount to, after decompression: a gzip bomb or a device stops
-# here. A JSON lines record counts as at least RECORD_COST bytes, since memory goes
+# What one decompressed input, text file or stdin may amount to: a gzip bomb or an
+# endless stream stops here (a plain JSON lines file is bounded by its own size). A JSON lines record counts as at least RECORD_COST bytes, since memory goes
 # with the number of records more than with their size.
 DEFAULT_MAX_INPUT_SIZE = 128 * 2**20
 RECORD_COST = 2048
@@ -496,7 +496,10 @@ def _read_jsonl_file(path: str, options: ReadOptions, sources: Sources | None) -
     raw, st = opened
     if sources is not None:
         sources[path] = Source.of(path, st)
-    budget = _Budget(options.max_input_size)
+    # A plain file is bounded by its size on disk: a corpus of a million records is read
+    # whole, in memory proportional to it. What a gzip file expands to is not known
+    # until it is read: a bomb stops at the limit.
+    budget = _Budget(options.max_input_size if gz else sys.maxsize)
     try:
         handle: io.BufferedReader | gzip.GzipFile
         with raw, gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw as handle:
