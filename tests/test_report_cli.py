@@ -79,6 +79,17 @@ def test_clean_html_summary_and_articles(tmp_path: Path) -> None:
     assert html.count('<details class="article"') == 1
 
 
+def test_check_with_html_and_json_writes_only_the_page(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    dirty = "\n".join([P[0], P[1], P[0], P[2]]) + "\n"
+    path.write_text(dirty, encoding="utf-8")
+    out = tmp_path / "report.html"
+    result = invoke("clean", "--check", "--format", "json", "--html", str(out), str(path))
+    assert result.exit_code == 1
+    assert path.read_text(encoding="utf-8") == dirty
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "report.html"]
+
+
 def test_terminal_text_is_made_safe_only_for_a_terminal() -> None:
     class Stream:
         def __init__(self, tty: bool) -> None:
