@@ -28,6 +28,7 @@ from ..document import Doc, analyze, contained, overlap
 from ..options import CleanOptions
 from ..rules import limit
 from ..settings import Settings
+from ..sketch.sets import unique
 from ..sketch.shingle import Shingler, shared_shingler
 from ..text.joins import join_points
 from ..text.normalize import normalize, words
@@ -694,7 +695,7 @@ def _sentences_repeat(doc: Doc, i: int, k: int, settings: Settings, shingler: Sh
             repeated.append(sentence)
     if not repeated or len(repeated) == len(doc.sentences(k)):
         return False
-    return contained(doc.shingles[i], np.unique(np.concatenate(repeated))) >= settings.containment
+    return contained(doc.shingles[i], unique(np.concatenate(repeated))) >= settings.containment
 
 
 def _may_go(sentence: str, norm: str, settings: Settings, options: CleanOptions) -> bool:

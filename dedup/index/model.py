@@ -18,6 +18,7 @@ from ..errors import DedupError
 from ..io.reader import Article
 from ..settings import Settings
 from ..sketch.minhash import band_keys, signatures
+from ..sketch.sets import unique
 from ..sketch.shingle import Shingler
 
 FORMAT = "dedup-minhash-index"
@@ -301,9 +302,9 @@ def composed_extras(batch: Batch) -> dict[int, np.ndarray]:
         return np.concatenate([(np.uint64(owner) << np.uint64(32))
                                | batch.sets[i].astype(np.uint64) for owner, i in items])
 
-    whole_flat, part_flat = tagged(wholes), np.unique(tagged(parts))
+    whole_flat, part_flat = tagged(wholes), unique(tagged(parts))
     outside = part_flat[~np.isin(part_flat, whole_flat)] >> np.uint64(32)
-    unfit = set(np.unique(outside).tolist())
+    unfit = set(unique(outside).tolist())
     with_parts = {owner for owner, _ in parts}
     missing = ~np.isin(whole_flat, part_flat)
     out: dict[int, np.ndarray] = {}

@@ -24,6 +24,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from ..sketch.sets import unique
+
 MAX_BITS = 16
 TARGET = 16  # records per chunk the prefix bits aim at
 RECORD16 = np.dtype([("rem", "<u2"), ("id", "<u4")])
@@ -181,5 +183,5 @@ def probe(keys: np.ndarray, found: Sequence[tuple[int, bytes]],
     query = np.repeat(np.repeat(np.arange(n, dtype=np.int64), keys.shape[1]), counts)
     offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
     ids = entry[np.repeat(lo, counts) + offsets]
-    pairs = np.unique((query << 32) | ids)
+    pairs = unique((query << 32) | ids)
     return pairs >> 32, pairs & MAX_ENTRY_ID

@@ -33,6 +33,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
+from ..sketch.sets import unique
 from . import postings
 from .model import (
     COMPOSED,
@@ -417,7 +418,7 @@ class SqliteStore:
                 raise BadData("an entry with a bad paragraph number")
             shingles = unpack(data)
             if paragraph == COMPOSED:
-                shingles = np.unique(np.concatenate([shingles, *parts.get(article, [])]))
+                shingles = unique(np.concatenate([shingles, *parts.get(article, [])]))
             out.append(_Row(entry, article, paragraph, shingles,
                             unpack_signature(signature, self.num_perm), data))
         return out
@@ -523,14 +524,14 @@ class SqliteStore:
                 self._flush()
             try:
                 bits = self._bits()
-                wanted = np.unique(postings.chunk_ids(postings.key32(keys), bits)).tolist()
+                wanted = unique(postings.chunk_ids(postings.key32(keys), bits)).tolist()
                 found: list[tuple[int, bytes]] = []
                 for chunk in _chunks(wanted):
                     marks = ",".join("?" * len(chunk))
                     found.extend(self.db.execute(
                         f"SELECT id, records FROM chunks WHERE id IN ({marks})", chunk))
                 query, entry = postings.probe(keys, found, bits)
-                entries = self._fetch(np.unique(entry).tolist())
+                entries = self._fetch(unique(entry).tolist())
             finally:
                 if own:
                     self.db.execute("COMMIT")

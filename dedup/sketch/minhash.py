@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .sets import unique
+
 MAX_HASH = np.uint32(0xFFFFFFFF)
 _C1 = np.uint32(0x85EBCA6B)
 _C2 = np.uint32(0xC2B2AE35)
@@ -103,7 +105,7 @@ def sha1_hashes(shingles: Iterable[bytes]) -> np.ndarray:
     """datasketch's default input hash (``sha1_hash32``) of byte-string shingles."""
     from datasketch.hashfunc import sha1_hash32
 
-    return np.unique(np.fromiter((sha1_hash32(s) for s in shingles), dtype=np.uint32))
+    return unique(np.fromiter((sha1_hash32(s) for s in shingles), dtype=np.uint32))
 
 
 def to_datasketch(sig: np.ndarray, seed: int = 1) -> Any:

@@ -21,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..text.normalize import _WORD, normalize, normalize_many, words
+from .sets import unique
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
@@ -122,7 +123,7 @@ class Shingler:
         if count == 0:
             return _EMPTY
         n = min(self.n, count)
-        return np.unique(self._mix(units, n, count - n + 1))
+        return unique(self._mix(units, n, count - n + 1))
 
     def shingles(self, text: str) -> np.ndarray:
         return self.from_units(self.units(normalize(text)))
@@ -189,7 +190,7 @@ class Shingler:
         if short.any():
             # A span shorter than n is one shingle of all its units.
             extra = [keys]
-            for size in np.unique(sizes[short]).tolist():
+            for size in unique(sizes[short]).tolist():
                 which = np.flatnonzero(short & (sizes == size))
                 first = starts[which]
                 h = units[first] * _MULT
