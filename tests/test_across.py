@@ -40,8 +40,8 @@ def test_candidate_pairs_add_containment_pairs_lsh_misses() -> None:
     large = _set(list(range(100, 120)) + list(range(5000, 5200)))
     sets = [large, small]
     keys = fingerprint(sets, Settings())
-    assert list(candidate_pairs(keys, sets, 64)) == []
-    assert list(candidate_pairs(keys, sets, 64, 0.9)) == [(0, 1)]
+    assert candidate_pairs(keys, sets, 64).tolist() == []
+    assert candidate_pairs(keys, sets, 64, 0.9).tolist() == [[0, 1]]
 
 
 def test_article_findings_connect_an_article_whose_partners_all_come_later() -> None:
@@ -54,3 +54,56 @@ def test_article_findings_connect_an_article_whose_partners_all_come_later() -> 
     findings = find_across(articles, Items(), ["a", "b", "c"], settings)
     reported = {(f.a.article, f.b.article) for f in findings}
     assert ("a", "c") in reported and ("b", "c") in reported
+
+
+def _reference_band_pairs(keys: np.ndarray, sets: list[np.ndarray], cap: int) -> set[tuple[int, int]]:
+    """The band rule written out directly: identical sets pair with their first copy;
+    each bucket of first copies pairs its first ``cap`` members with every later one."""
+    first: dict[bytes, int] = {}
+    pairs: set[tuple[int, int]] = set()
+    for item, values in enumerate(sets):
+        if len(values):
+            rep = first.setdefault(values.tobytes(), item)
+            if rep != item:
+                pairs.add((rep, item))
+    reps = sorted(first.values())
+    for band in range(keys.shape[1]):
+        buckets: dict[int, list[int]] = {}
+        for item in reps:
+            buckets.setdefault(int(keys[item, band]), []).append(item)
+        for members in buckets.values():
+            for position, x in enumerate(members[:cap]):
+                pairs.update((x, y) for y in members[position + 1:])
+    return pairs
+
+
+def test_candidate_pairs_follow_the_band_rule_on_random_buckets() -> None:
+    rng = np.random.default_rng(11)
+    sets = [np.unique(rng.integers(0, 30, size=int(rng.integers(0, 6))).astype(np.uint32))
+            for _ in range(120)]
+    keys = rng.integers(0, 5, size=(120, 4)).astype(np.uint64)
+    for cap in (2, 3, 64):
+        pairs = candidate_pairs(keys, sets, cap)
+        assert pairs.tolist() == sorted(map(list, _reference_band_pairs(keys, sets, cap)))
+
+
+def test_a_cluster_of_near_identical_items_costs_cap_pairs_per_item() -> None:
+    # 3,000 items in one bucket of every band: pairs grow with cap * n, not n * n.
+    n, cap = 3000, 8
+    sets = [_set([i, 10_000 + i]) for i in range(n)]
+    keys = np.zeros((n, 16), dtype=np.uint64)
+    pairs = candidate_pairs(keys, sets, cap)
+    assert len(pairs) == sum(n - 1 - k for k in range(cap))
+    assert (pairs[:, 0] < pairs[:, 1]).all()
+
+
+def test_intersection_sizes_match_python_sets() -> None:
+    from dedup.sketch.sets import intersection_sizes
+
+    rng = np.random.default_rng(3)
+    sets = [_set(rng.integers(0, 300, int(rng.integers(0, 120))).tolist()) for _ in range(50)]
+    xs = rng.integers(0, 50, 400)
+    ys = rng.integers(0, 50, 400)
+    expected = [len(set(sets[x].tolist()) & set(sets[y].tolist())) for x, y in zip(xs, ys)]
+    for budget in (1, 500, 1 << 22):
+        assert intersection_sizes(sets, xs, ys, budget).tolist() == expected

@@ -113,7 +113,7 @@ def test_candidate_rule_matches_local(spark: Any) -> None:
     for cap in (2, 5, 64):
         for share in shares:
             extra = {} if share is None else {"containment": share}
-            expected = set(local_candidate_pairs(keys, sets, cap, **extra))
+            expected = set(map(tuple, local_candidate_pairs(keys, sets, cap, **extra).tolist()))
             got = {(r["x"], r["y"]) for r in candidate_pairs(frame, cap, share).collect()}
             assert got == expected, (cap, share)
 

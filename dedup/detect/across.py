@@ -12,13 +12,12 @@ verified exactly.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..document import overlap
 from ..settings import Settings
+from ..sketch.sets import intersection_sizes, union, unique
 from .findings import Finding, Ref
 from .unionfind import UnionFind
 
@@ -57,48 +56,65 @@ def set_hash(values: np.ndarray) -> int:
 
 
 def candidate_pairs(keys: np.ndarray, sets: list[np.ndarray], max_bucket: int,
-                    containment: float | None = None) -> Iterator[tuple[int, int]]:
-    """Candidate pairs ``(x, y)``, ``x < y``: identical sets, then LSH band collisions,
-    then (with ``containment``) every pair where the smaller set may be contained in
-    the larger at that share (see :func:`containment_pairs`)."""
+                    containment: float | None = None) -> np.ndarray:
+    """Candidate pairs ``(x, y)``, ``x < y``, as an ``(m, 2)`` array sorted by ``x`` then
+    ``y``: identical sets, LSH band collisions and (with ``containment``) every pair
+    where the smaller set may be contained in the larger at that share (see
+    :func:`containment_pairs`).
+
+    Only the first copy of identical sets enters LSH. A band bucket pairs each of its
+    first ``max_bucket`` members (in item order) with every later member, so a
+    cluster of ``n`` near-identical items costs at most ``max_bucket * n`` pairs,
+    held as integers, not as Python objects.
+    """
     n = keys.shape[0]
     representative: dict[int, int] = {}
     reps: list[int] = []
-    seen: set[tuple[int, int]] = set()
+    copies: list[int] = []
     for item in range(n):
         if len(sets[item]) == 0:
             continue
-        digest = set_hash(sets[item])
-        first = representative.setdefault(digest, item)
+        first = representative.setdefault(set_hash(sets[item]), item)
         if first == item:
             reps.append(item)
         else:
-            seen.add((first, item))
-            yield first, item
-    if len(reps) < 2:
-        return
-    rep_index = np.asarray(reps, dtype=np.int64)
-    for band in range(keys.shape[1]):
-        column = keys[rep_index, band]
-        order = np.argsort(column, kind="stable")
-        ordered = column[order]
-        cuts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
-        starts = np.concatenate(([0], cuts))
-        ends = np.concatenate((cuts, [len(ordered)]))
-        for start, end in zip(starts[ends - starts > 1], ends[ends - starts > 1]):
-            members = np.sort(rep_index[order[start:end]]).tolist()
-            heads = members[:max_bucket] if len(members) > max_bucket else members
-            for x_pos, x in enumerate(heads):
-                for y in members[x_pos + 1:]:
-                    if (x, y) not in seen:
-                        seen.add((x, y))
-                        yield x, y
-    if containment is not None:
-        for x, y in containment_pairs([sets[i] for i in reps], containment, max_bucket).tolist():
-            pair = (reps[x], reps[y]) if reps[x] < reps[y] else (reps[y], reps[x])
-            if pair not in seen:
-                seen.add(pair)
-                yield pair
+            copies.append(first * n + item)
+    codes = unique(np.asarray(copies, dtype=np.int64))
+    if len(reps) >= 2:
+        rep_index = np.asarray(reps, dtype=np.int64)
+        for band in range(keys.shape[1]):
+            codes = union(codes, _bucket_pairs(keys[rep_index, band], rep_index,
+                                                    max_bucket, n))
+        if containment is not None:
+            found = containment_pairs([sets[i] for i in reps], containment, max_bucket)
+            x, y = rep_index[found[:, 0]], rep_index[found[:, 1]]
+            codes = union(codes, np.minimum(x, y) * n + np.maximum(x, y))
+    return np.stack((codes // max(n, 1), codes % max(n, 1)), axis=1)
+
+
+def _bucket_pairs(column: np.ndarray, members: np.ndarray, max_bucket: int,
+                  n: int) -> np.ndarray:
+    """The pairs one band gives, encoded ``x * n + y``: within each bucket (items with
+    one key), each of the first ``max_bucket`` members with every later member.
+    ``members`` is sorted."""
+    order = np.lexsort((members, column))
+    ordered = column[order]
+    items = members[order]
+    size = len(items)
+    cuts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+    starts = np.concatenate(([0], cuts))
+    ends = np.concatenate((cuts, [size]))
+    group_start = np.repeat(starts, ends - starts)
+    group_end = np.repeat(ends, ends - starts)
+    position = np.arange(size, dtype=np.int64)
+    later = np.where(position - group_start < max_bucket, group_end - position - 1, 0)
+    total = int(later.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    xs = np.repeat(items, later)
+    step = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(later) - later, later)
+    ys = items[np.repeat(position, later) + 1 + step]
+    return unique(xs * n + ys)
 
 
 def containment_pairs(sets: list[np.ndarray], share: float, max_bucket: int) -> np.ndarray:
@@ -150,7 +166,7 @@ def containment_pairs(sets: list[np.ndarray], share: float, max_bucket: int) -> 
     keep = (sizes[ys] > sizes[xs]) | ((sizes[ys] == sizes[xs]) & (ys > xs))
     xs, ys = xs[keep], ys[keep]
     xs, ys = xs.astype(np.int64), ys.astype(np.int64)
-    pairs = np.unique(np.minimum(xs, ys) * count + np.maximum(xs, ys))
+    pairs = unique(np.minimum(xs, ys) * count + np.maximum(xs, ys))
     return np.stack((pairs // count, pairs % count), axis=1)
 
 
@@ -162,16 +178,30 @@ class Verified:
     containment: float
 
 
-def verify(items: Items, pairs: Iterator[tuple[int, int]], settings: Settings,
+def verify(items: Items, pairs: np.ndarray, settings: Settings,
            same_owner_ok: bool = False) -> list[Verified]:
-    out = []
-    for x, y in pairs:
-        if not same_owner_ok and items.owners[x] == items.owners[y]:
-            continue
-        jaccard, containment, _ = overlap(items.sets[x], items.sets[y])
-        if jaccard >= settings.threshold or containment >= settings.containment:
-            out.append(Verified(x, y, jaccard, containment))
-    return out
+    """The candidate ``pairs`` that are near-duplicates or contained, measured exactly."""
+    x, y, jaccard, containment = verify_table(items, pairs, settings, same_owner_ok)
+    return [Verified(*row) for row in zip(x.tolist(), y.tolist(), jaccard.tolist(),
+                                          containment.tolist())]
+
+
+def verify_table(items: Items, pairs: np.ndarray, settings: Settings,
+                 same_owner_ok: bool = False) -> tuple[np.ndarray, ...]:
+    """As :func:`verify`, as arrays ``(x, y, jaccard, containment)``."""
+    if not same_owner_ok and len(pairs):
+        owners = np.asarray(items.owners, dtype=np.int64)
+        pairs = pairs[owners[pairs[:, 0]] != owners[pairs[:, 1]]]
+    xs, ys = pairs[:, 0], pairs[:, 1]
+    sizes = np.fromiter(map(len, items.sets), dtype=np.int64, count=len(items.sets))
+    inter = intersection_sizes(items.sets, xs, ys)
+    union_size = sizes[xs] + sizes[ys] - inter
+    smaller = np.minimum(sizes[xs], sizes[ys])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jaccard = np.where(union_size > 0, inter / np.maximum(union_size, 1), 0.0)
+        containment = np.where(smaller > 0, inter / np.maximum(smaller, 1), 0.0)
+    keep = (jaccard >= settings.threshold) | (containment >= settings.containment)
+    return pairs[keep, 0], pairs[keep, 1], jaccard[keep], containment[keep]
 
 
 def find_across(articles: Items, paragraphs: Items, ids: list[str], settings: Settings) -> list[Finding]:
