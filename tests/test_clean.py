@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import FIXTURES, shared_path
 
@@ -402,6 +404,35 @@ def test_a_larger_record_is_never_dropped_for_a_smaller_one_it_contains() -> Non
     pairs = [Pair(0, 1, 0.25, 1.0, 50, 200)]
     drops = survivors(records, pairs, SETTINGS, "first")
     assert [(d.dropped, d.kept) for d in drops] == [(0, 1)]
+
+
+def test_identical_copies_go_for_the_copy_the_policy_prefers() -> None:
+    # Articles 1, 2 and 3 are copies of one text; 0 is a near-duplicate of them.
+    records = [Record(0, 100, "2024-01-01"), Record(1, 100, "2024-01-05"),
+               Record(2, 100, "2024-03-01"), Record(3, 100, "2024-02-01")]
+    pairs = [Pair(0, 1, 0.9, 0.9, 100, 100), Pair(1, 2, 1.0, 1.0, 100, 100),
+             Pair(1, 3, 1.0, 1.0, 100, 100)]
+    copies = [0, 1, 1, 1]
+    first = survivors(records, pairs, SETTINGS, "first", copies=copies)
+    assert {(d.dropped, d.kept) for d in first} == {(1, 0), (2, 0), (3, 0)}
+    newest = survivors(records, pairs, SETTINGS, "newest", copies=copies)
+    assert {(d.dropped, d.kept) for d in newest} == {(0, 2), (1, 2), (3, 2)}
+    assert {d.jaccard for d in newest if d.dropped != 0} == {1.0}
+
+
+def test_every_identical_record_but_one_is_dropped_however_many_copies(tmp_path: Path) -> None:
+    import json
+
+    from dedup.pipeline.clean import clean_inputs
+
+    text = ("Since the storm reached the coast on Monday, emergency crews have worked around "
+            "the clock to restore power to the town.")
+    path = tmp_path / "copies.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "text": text}) + "\n" for i in range(100)))
+    result = clean_inputs([str(path)], SETTINGS)
+    dropped = [a for a in result.articles if a.dropped is not None]
+    assert len(dropped) == 99
+    assert {a.dropped.kept for a in dropped} == {"0"}
 
 
 @pytest.mark.parametrize(("value", "year"), [

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
+
 from ..settings import Settings
 
 
@@ -79,23 +81,74 @@ def preference(records: Sequence[Record], keep: str) -> list[int]:
     return sorted(range(len(records)), key=lambda i: records[i].ordinal)
 
 
-def survivors(records: Sequence[Record], pairs: Sequence[Pair], settings: Settings,
-              keep: str = "first") -> list[Drop]:
+@dataclass(frozen=True)
+class PairTable:
+    """Verified pairs as columns (``x`` before ``y``): what :func:`survivors` reads, in
+    memory proportional to the pairs' count, whatever the size of a cluster."""
+
+    x: np.ndarray
+    y: np.ndarray
+    jaccard: np.ndarray
+    containment: np.ndarray
+    size_x: np.ndarray
+    size_y: np.ndarray
+
+    @classmethod
+    def of(cls, pairs: Sequence[Pair]) -> PairTable:
+        def column(name: str, dtype: type) -> np.ndarray:
+            return np.fromiter((getattr(p, name) for p in pairs), dtype=dtype, count=len(pairs))
+
+        return cls(column("x", np.int64), column("y", np.int64), column("jaccard", np.float64),
+                   column("containment", np.float64), column("size_x", np.int64),
+                   column("size_y", np.int64))
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def where(self, mask: np.ndarray) -> PairTable:
+        return PairTable(self.x[mask], self.y[mask], self.jaccard[mask], self.containment[mask],
+                         self.size_x[mask], self.size_y[mask])
+
+
+def survivors(records: Sequence[Record], pairs: Sequence[Pair] | PairTable, settings: Settings,
+              keep: str = "first", copies: Sequence[int] | None = None) -> list[Drop]:
     """The articles to drop, each with a surviving article that says what it says.
+
+    ``copies[i]`` names the first article identical to article ``i`` (``i`` itself
+    when there is none). Of each set of identical copies one enters the decision,
+    the one the policy prefers, with every pair any copy has; the others go for it
+    (or for what it goes for). So a thousand copies cost one article, not a
+    million pairs.
 
     Decided again among the survivors until nothing more goes, so that running
     the decision on its own output drops nothing (cleaning is idempotent).
     """
-    alive = set(range(len(records)))
+    table = pairs if isinstance(pairs, PairTable) else PairTable.of(pairs)
+    order = preference(records, keep)
+    count = len(records)
+    ordinals = np.fromiter((r.ordinal for r in records), dtype=np.int64, count=count)
+    lengths = np.fromiter((r.length for r in records), dtype=np.int64, count=count)
+    stand = np.arange(count, dtype=np.int64)
+    if copies is not None:
+        preferred: dict[int, int] = {}
+        for i in order:
+            preferred.setdefault(int(copies[i]), i)
+        stand = np.fromiter((preferred[int(c)] for c in copies), dtype=np.int64, count=count)
+        table = _stand_in(table, stand)
+    alive = stand == np.arange(count)
     drops: dict[int, Drop] = {}
     while True:
-        current = [p for p in pairs if p.x in alive and p.y in alive]
-        new = _survivors_once(records, current, settings, keep, alive)
+        current = table.where(alive[table.x] & alive[table.y])
+        new = _survivors_once(_Links(current, settings.threshold, count), order,
+                              ordinals, lengths, alive)
         if not new:
             break
         for drop in new:
             drops[drop.dropped] = drop
-            alive.discard(drop.dropped)
+            alive[drop.dropped] = False
+    for i in np.flatnonzero(stand != np.arange(count)).tolist():
+        first = int(stand[i])
+        drops[i] = drops[first] if first in drops else Drop(i, first, 1.0, 1.0)
     # Point each drop at the survivor its chain of drops ends in.
     final = {}
     for i, drop in drops.items():
@@ -108,8 +161,50 @@ def survivors(records: Sequence[Record], pairs: Sequence[Pair], settings: Settin
     return sorted(final.values(), key=lambda d: records[d.dropped].ordinal)
 
 
-def _survivors_once(records: Sequence[Record], pairs: Sequence[Pair], settings: Settings,
-                    keep: str, alive: set[int]) -> list[Drop]:
+def _stand_in(table: PairTable, stand: np.ndarray) -> PairTable:
+    """The pairs with each article replaced by the copy that stands for it; pairs of
+    two copies of one article go, and a pair given twice is kept once."""
+    x, y = stand[table.x], stand[table.y]
+    swap = x > y
+    low, high = np.where(swap, y, x), np.where(swap, x, y)
+    size_low = np.where(swap, table.size_y, table.size_x)
+    size_high = np.where(swap, table.size_x, table.size_y)
+    codes = low * len(stand) + high
+    _, first = np.unique(codes, return_index=True)
+    first = first[low[first] != high[first]]
+    return PairTable(low[first], high[first], table.jaccard[first], table.containment[first],
+                     size_low[first], size_high[first])
+
+
+class _Links:
+    """Each article's partners (both directions of every pair), grouped by article:
+    ``other``, ``jaccard``, ``containment`` and whether the article may be dropped
+    for that partner (a near-duplicate, or not larger than it)."""
+
+    def __init__(self, table: PairTable, threshold: float, count: int) -> None:
+        near = table.jaccard >= threshold
+        node = np.concatenate((table.x, table.y))
+        order = np.argsort(node, kind="stable")
+        self.other = np.concatenate((table.y, table.x))[order]
+        self.jaccard = np.concatenate((table.jaccard, table.jaccard))[order]
+        self.containment = np.concatenate((table.containment, table.containment))[order]
+        self.droppable = np.concatenate((near | (table.size_x <= table.size_y),
+                                         near | (table.size_y <= table.size_x)))[order]
+        self.bounds = np.searchsorted(node[order], np.arange(count + 1))
+
+    def of(self, i: int) -> slice:
+        return slice(int(self.bounds[i]), int(self.bounds[i + 1]))
+
+
+def _best(candidates: np.ndarray, score: np.ndarray, others: np.ndarray,
+          ordinals: np.ndarray) -> int:
+    """Index (into ``candidates``) of the highest score; ties to the lowest ordinal."""
+    top = candidates[score[candidates] == score[candidates].max()]
+    return int(top[np.argmin(ordinals[others[top]])])
+
+
+def _survivors_once(links: _Links, order: list[int], ordinals: np.ndarray, lengths: np.ndarray,
+                    alive: np.ndarray) -> list[Drop]:
     """One pass of the decision over the ``alive`` articles.
 
     Articles are taken in order of preference; one is dropped when it is a
@@ -118,33 +213,34 @@ def _survivors_once(records: Sequence[Record], pairs: Sequence[Pair], settings: 
     never dropped for a smaller one it merely contains: that would lose its
     extra text. Each dropped article is verified against the kept one it names.
     """
-    links: dict[int, list[tuple[int, float, float, bool]]] = {}
-    for pair in pairs:
-        near = pair.jaccard >= settings.threshold
-        # (other, jaccard, containment, whether this side may be dropped for the other)
-        links.setdefault(pair.x, []).append(
-            (pair.y, pair.jaccard, pair.containment, near or pair.size_x <= pair.size_y))
-        links.setdefault(pair.y, []).append(
-            (pair.x, pair.jaccard, pair.containment, near or pair.size_y <= pair.size_x))
-    kept: set[int] = set()
+    kept = np.zeros(len(alive), dtype=bool)
     drops: list[Drop] = []
-    for i in preference(records, keep):
-        if i not in alive:
+    for i in order:
+        if not alive[i]:
             continue
-        covering = [(other, j, c) for other, j, c, droppable in links.get(i, ())
-                    if droppable and other in kept]
-        if covering:
-            other, jaccard, containment = max(covering, key=lambda t: (t[1], -records[t[0]].ordinal))
-            drops.append(Drop(i, other, jaccard, containment))
+        span = links.of(i)
+        if span.start == span.stop:
+            kept[i] = True
+            continue
+        others = links.other[span]
+        covering = np.flatnonzero(links.droppable[span] & kept[others])
+        if len(covering):
+            best = _best(covering, links.jaccard[span], others, ordinals)
+            drops.append(Drop(i, int(others[best]), float(links.jaccard[span][best]),
+                              float(links.containment[span][best])))
         else:
-            kept.add(i)
+            kept[i] = True
     # A kept article wholly inside a larger kept one goes too, whatever the order.
-    for i in sorted(kept, key=lambda i: (records[i].length, records[i].ordinal)):
-        containers = [(other, j, c) for other, j, c, droppable in links.get(i, ())
-                      if droppable and other in kept and other != i
-                      and records[other].length > records[i].length]
-        if containers:
-            other, jaccard, containment = max(containers, key=lambda t: (t[2], -records[t[0]].ordinal))
-            kept.discard(i)
-            drops.append(Drop(i, other, jaccard, containment))
+    for i in sorted(np.flatnonzero(kept).tolist(), key=lambda i: (lengths[i], ordinals[i])):
+        span = links.of(i)
+        if span.start == span.stop:
+            continue
+        others = links.other[span]
+        containers = np.flatnonzero(links.droppable[span] & kept[others] & (others != i)
+                                    & (lengths[others] > lengths[i]))
+        if len(containers):
+            best = _best(containers, links.containment[span], others, ordinals)
+            kept[i] = False
+            drops.append(Drop(i, int(others[best]), float(links.jaccard[span][best]),
+                              float(links.containment[span][best])))
     return drops

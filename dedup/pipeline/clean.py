@@ -15,14 +15,13 @@ import os
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import combinations
 from typing import IO, Any
 
 import numpy as np
 
 from ..clean.engine import Canonical, canonicalize
-from ..clean.keep import Pair, Record, survivors
-from ..detect.across import ARTICLE, Items, candidate_pairs, verify
+from ..clean.keep import PairTable, Record, survivors
+from ..detect.across import ARTICLE, Items, candidate_pairs, verify_table
 from ..document import Article, Doc, analyze, article_shingles
 from ..errors import InputError, WriteRefused
 from ..io.reader import ReadOptions, Source, display_name, iter_inputs
@@ -35,7 +34,6 @@ from .scan import fingerprint
 
 CHUNK = 128
 PROGRESS_CHUNK = 16  # articles per batch sent to a worker when a progress bar is shown
-MAX_COPIES = 32  # identical copies paired with each other, beyond which the first few stand in
 
 
 @dataclass(frozen=True)
@@ -258,12 +256,18 @@ def clean_all(articles: Sequence[Article], settings: Settings, options: CleanOpt
 def across_drops(items: Items, records: list[Record], ids: Sequence[str], settings: Settings,
                  keep: str) -> dict[int, Dropped]:
     """Articles (by position) that duplicate a kept article, under the keep policy."""
-    verified = verify(items, candidate_pairs(items.key_matrix(), items.sets, settings.max_bucket),
-                      settings)
-    pairs = [Pair(x, y, jaccard, containment, len(items.sets[x]), len(items.sets[y]))
-             for x, y, jaccard, containment in _with_identical(items, verified)]
+    candidates = candidate_pairs(items.key_matrix(), items.sets, settings.max_bucket)
+    x, y, jaccard, containment = verify_table(items, candidates, settings)
+    sizes = np.fromiter((len(s) for s in items.sets), dtype=np.int64, count=len(items.sets))
+    table = PairTable(x, y, jaccard, containment, sizes[x], sizes[y])
     return {d.dropped: Dropped(ids[d.kept], d.jaccard, d.containment)
-            for d in survivors(records, pairs, settings, keep)}
+            for d in survivors(records, table, settings, keep, copies=first_copies(items.sets))}
+
+
+def first_copies(sets: Sequence[np.ndarray]) -> list[int]:
+    """For each item, the first item with the same (non-empty) shingle set."""
+    first: dict[bytes, int] = {}
+    return [first.setdefault(s.tobytes(), i) if len(s) else i for i, s in enumerate(sets)]
 
 
 def index_drops(docs: Sequence[Doc], index: Any, skip: Iterable[int] = ()) -> dict[int, Dropped]:
@@ -280,29 +284,6 @@ def index_drops(docs: Sequence[Doc], index: Any, skip: Iterable[int] = ()) -> di
                 drops[position] = Dropped(finding.a.article, finding.jaccard, finding.containment)
                 break
     return drops
-
-
-def _with_identical(items: Items, verified: Sequence[Any]) -> list[tuple[int, int, float, float]]:
-    """Verified pairs, extended to every copy of an identical article.
-
-    LSH sees one copy of identical articles; the keep policy must see them all,
-    since the copy it would keep may itself go.
-    """
-    groups: dict[bytes, list[int]] = {}
-    for item, shingles in enumerate(items.sets):
-        if len(shingles):
-            groups.setdefault(shingles.tobytes(), []).append(item)
-    group_of = {item: members[:MAX_COPIES] for members in groups.values() for item in members}
-    out: dict[tuple[int, int], tuple[float, float]] = {}
-    for members in groups.values():
-        for a, b in combinations(members[:MAX_COPIES], 2):
-            out[(a, b)] = (1.0, 1.0)
-    for v in verified:
-        for a in group_of.get(v.x, [v.x]):
-            for b in group_of.get(v.y, [v.y]):
-                if a != b:
-                    out.setdefault((min(a, b), max(a, b)), (v.jaccard, v.containment))
-    return [(x, y, j, c) for (x, y), (j, c) in sorted(out.items())]
 
 
 def clean_inputs(paths: Iterable[str], settings: Settings, read: ReadOptions | None = None,

@@ -347,13 +347,19 @@ def _verified(items: DataFrame, pairs: DataFrame, settings: Settings) -> DataFra
 
 
 def _clusters(labels: DataFrame, pairs: DataFrame, articles: DataFrame, settings: Settings,
-              keep: str) -> DataFrame:
-    """Cluster members, and for those the keep policy drops, the article they duplicate."""
+              keep: str, firsts: DataFrame | None = None) -> DataFrame:
+    """Cluster members, and for those the keep policy drops, the article they duplicate.
+    ``firsts`` (``ordinal``, ``first``) names the first copy of identical articles."""
     from pyspark.sql import functions as F
 
     members = labels.toDF("ordinal", "cluster").join(articles, "ordinal")
+    if firsts is None:
+        members = members.withColumn("first", F.col("ordinal"))
+    else:
+        members = (members.join(firsts, "ordinal", "left")
+                   .withColumn("first", F.coalesce(F.col("first"), F.col("ordinal"))))
     records = members.groupBy("cluster").agg(
-        F.collect_list(F.struct("ordinal", "length", "date")).alias("records"))
+        F.collect_list(F.struct("ordinal", "length", "date", "first")).alias("records"))
     links = (pairs.join(labels.toDF("x", "cluster"), "x").groupBy("cluster")
              .agg(F.collect_list(F.struct("x", "y", "jaccard", "containment", "size_x", "size_y"))
                   .alias("pairs")))
@@ -381,7 +387,11 @@ def _cleaned_clusters(tagged: Any, articles: DataFrame, texts: DataFrame | None,
     items = spark.createDataFrame(rows.map(lambda r: r[1:]),
                                   ITEM_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
     verified = _verified(items, candidate_pairs(items, settings.max_bucket), settings)
-    pairs = _with_identical(items, verified).persist()
+    pairs = _with_sizes(items, verified).persist()
+    live = items.filter(F.col("size") > 0)
+    firsts = (live.groupBy("digest").agg(F.min("item").alias("first"),
+                                         F.collect_list("item").alias("members"))
+              .select(F.explode("members").alias("ordinal"), "first"))
     labels = components(spark, pairs.select(F.col("x").alias("src"), F.col("y").alias("dst")),
                         collect_limit=collect_limit)
     if texts is not None:
@@ -389,38 +399,16 @@ def _cleaned_clusters(tagged: Any, articles: DataFrame, texts: DataFrame | None,
         articles = (articles.join(lengths, "ordinal")
                     .select("ordinal", "id", "paragraphs", F.col("clean_length").alias("length"),
                             "date"))
-    return _clusters(labels, pairs, articles, settings, keep)
+    return _clusters(labels, pairs, articles, settings, keep, firsts)
 
 
-def _with_identical(items: DataFrame, verified: DataFrame) -> DataFrame:
-    """Verified pairs extended to every copy of an identical article, as
-    :func:`dedup.pipeline.clean._with_identical` does: LSH sees one copy, the keep
-    policy must see them all (the first ``MAX_COPIES`` of each)."""
-    from pyspark.sql import functions as F
-
-    from ..pipeline.clean import MAX_COPIES
-
-    live = items.filter(F.col("size") > 0)
-    groups = live.groupBy("digest").agg(
-        F.slice(F.array_sort(F.collect_list("item")), 1, MAX_COPIES).alias("firsts"),
-        F.collect_list("item").alias("members"))
-    group_of = groups.select(F.explode("members").alias("item"), "firsts")
-    within = (groups.select(F.posexplode("firsts").alias("i", "x"), "firsts")
-              .select("i", "x", F.posexplode("firsts").alias("j", "y"))
-              .filter(F.col("j") > F.col("i"))
-              .select("x", "y", F.lit(1.0).alias("jaccard"), F.lit(1.0).alias("containment")))
-    spread = (verified.select("x", "y", "jaccard", "containment")
-              .join(group_of.toDF("x", "xs"), "x").join(group_of.toDF("y", "ys"), "y")
-              .select(F.explode("xs").alias("a"), "ys", "jaccard", "containment")
-              .select("a", F.explode("ys").alias("b"), "jaccard", "containment")
-              .filter(F.col("a") != F.col("b"))
-              .select(F.least("a", "b").alias("x"), F.greatest("a", "b").alias("y"),
-                      "jaccard", "containment"))
-    # Every copy of a pair has the same similarity, so any one of them will do.
-    pairs = (within.unionByName(spread).groupBy("x", "y")
-             .agg(F.first("jaccard").alias("jaccard"), F.first("containment").alias("containment")))
-    sizes = live.select("item", "size")
-    return (pairs.join(sizes.toDF("x", "size_x"), "x").join(sizes.toDF("y", "size_y"), "y")
+def _with_sizes(items: DataFrame, verified: DataFrame) -> DataFrame:
+    """Verified pairs with the sizes of their two sets. LSH sees one copy of identical
+    articles; the keep policy takes the others from ``first`` (as
+    :func:`dedup.pipeline.clean.across_drops` does)."""
+    sizes = items.select("item", "size")
+    return (verified.select("x", "y", "jaccard", "containment")
+            .join(sizes.toDF("x", "size_x"), "x").join(sizes.toDF("y", "size_y"), "y")
             .select("x", "y", "jaccard", "containment", "size_x", "size_y"))
 
 

@@ -208,6 +208,7 @@ def component_drops(group: Any, settings: Settings,
     records = [Record(r["ordinal"], r["length"], r["date"]) for r in members]
     pairs = [Pair(position[p["x"]], position[p["y"]], p["jaccard"], p["containment"],
                   p["size_x"], p["size_y"]) for p in group["pairs"]]
-    for drop in survivors(records, pairs, settings, keep):
+    copies = [position.get(r["first"], k) for k, r in enumerate(members)]
+    for drop in survivors(records, pairs, settings, keep, copies=copies):
         yield (members[drop.dropped]["ordinal"], members[drop.kept]["ordinal"],
                drop.jaccard, drop.containment)
