@@ -226,14 +226,12 @@ def test_a_damaged_index_is_refused(tmp_path: Path) -> None:
     broken = bytearray(data)
     broken[8192:len(data) - 8192] = b"\x5a" * (len(data) - 16384)  # scribble over the pages
     path.write_bytes(bytes(broken))
-    with pytest.raises(DamagedIndexError, match="index.sqlite: damaged index"):
-        with MinHashIndex(path) as index:
-            index.query(synthetic_article(rng))
-            index.stats()
+    with pytest.raises(DamagedIndexError, match="index.sqlite: damaged index"), MinHashIndex(path) as index:
+        index.query(synthetic_article(rng))
+        index.stats()
     path.write_bytes(data[:4096])  # truncated
-    with pytest.raises(DamagedIndexError, match="index.sqlite: damaged index"):
-        with MinHashIndex(path) as index:
-            index.query(synthetic_article(rng))
+    with pytest.raises(DamagedIndexError, match="index.sqlite: damaged index"), MinHashIndex(path) as index:
+        index.query(synthetic_article(rng))
 
 
 def test_no_pickle_in_the_index_package() -> None:
