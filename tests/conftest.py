@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import socket
@@ -24,6 +25,14 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared data not available: {path}")
     return path
+
+
+def shared_sample(folder: str, pattern: str, count: int, seed: int = 13) -> list[Path]:
+    """A fixed random sample of the files under ../shared/data/``folder``, or skip."""
+    files = sorted(SHARED.joinpath(folder).glob(pattern))
+    if not files:
+        pytest.skip(f"shared data not available: {SHARED / folder}")
+    return random.Random(seed).sample(files, min(count, len(files)))
 
 
 @pytest.fixture

@@ -6,11 +6,8 @@ codes), and the repeats it reports as kept carry the protection that kept them.
 
 from __future__ import annotations
 
-import random
-from pathlib import Path
-
 import pytest
-from conftest import FIXTURES, SHARED
+from conftest import FIXTURES, shared_sample
 
 from dedup import CleanOptions, Settings, clean_inputs, scan_paths
 from dedup.rules import BY_CODE
@@ -63,13 +60,6 @@ def test_a_kept_repeat_is_reported_with_its_protection() -> None:
     assert removed == set() and "KEEP103" in {rule for *_, rule in kept}
 
 
-def sample(folder: Path, pattern: str, count: int) -> list[str]:
-    files = sorted(str(p) for p in folder.glob(pattern))
-    if not files:
-        pytest.skip(f"shared data not available: {folder}")
-    return random.Random(13).sample(files, min(count, len(files)))
-
-
 @pytest.mark.shared
 @pytest.mark.parametrize(("folder", "pattern", "count"), [
     ("extraction/input", "*/*.txt", 30),
@@ -78,4 +68,4 @@ def sample(folder: Path, pattern: str, count: int) -> list[str]:
     ("bbc", "*/*.txt", 30),
 ])
 def test_scan_and_clean_agree_on_the_shared_data(folder: str, pattern: str, count: int) -> None:
-    agree(sample(SHARED / folder, pattern, count))
+    agree([str(p) for p in shared_sample(folder, pattern, count)])

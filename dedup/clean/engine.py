@@ -22,7 +22,7 @@ from typing import Literal
 
 import numpy as np
 
-from ..detect.templates import TRAILER, data_lines, same_words, template_paragraphs
+from ..detect.templates import data_lines, same_words, strip_trailer, template_paragraphs
 from ..detect.within import shared_shingles
 from ..document import Doc, analyze, contained, overlap
 from ..options import CleanOptions
@@ -32,6 +32,7 @@ from ..sketch.sets import unique
 from ..sketch.shingle import Shingler, shared_shingler
 from ..text.joins import join_points
 from ..text.normalize import normalize, words
+from .repeats import repeats_nothing
 from .spans import Run, Words, doubled_runs, pasted_runs
 
 EditKind = Literal["paragraph", "sentence", "span", "join", "moved"]
@@ -194,8 +195,10 @@ def canonicalize(doc: Doc, settings: Settings | None = None,
         ['One two three four five six seven eight nine.', 'Something else entirely here now okay.']
     """
     settings = settings or Settings()
-    options = (options or CleanOptions()).for_language(doc.language)
     shingler = shared_shingler(settings.shingle, settings.ngram)
+    if repeats_nothing(doc, settings, shingler) and not _has_joins(doc):
+        return Canonical(doc.article.text, doc=doc)  # what every rule would conclude
+    options = (options or CleanOptions()).for_language(doc.language)
     canonical, origin, undone = _with_undo(doc, settings, options, shingler)
     if not undone:
         return canonical
@@ -293,7 +296,7 @@ def _unsupported(doc: Doc, canonical: Canonical, settings: Settings,
         if edit.kind not in ("paragraph", "sentence") or edit.rule == "DUP104":
             continue
         spans = doc.sentences(edit.paragraph) if edit.kind == "paragraph" else [(edit.start, edit.end)]
-        limit = edit.start + len(TRAILER.sub("", text[edit.start:edit.end]))
+        limit = edit.start + len(strip_trailer(text[edit.start:edit.end]))
         for start, end in spans:
             if start < edit.start or start >= limit:
                 continue
@@ -438,7 +441,7 @@ def _substance(doc: Doc, i: int, shingler: Shingler, trim: bool = True) -> tuple
     John Locher, AP", "[File: Reuters]") or the word an ellipsis cut ("airport
     termin..."): a caption or teaser that repeats the text otherwise is a copy (DUP105)."""
     text = doc.text_of(i)
-    trimmed = TRAILER.sub("", text) if trim else text
+    trimmed = strip_trailer(text) if trim else text
     if trimmed == text:
         return doc.shingles[i], set(_figures(doc.norms[i]))
     norm = normalize(trimmed)
@@ -452,7 +455,7 @@ def _each_sentence_kept(doc: Doc, i: int, coverage: _Coverage, settings: Setting
     sentence, or a list item whose parts are scattered over other items, is not a copy."""
     text = doc.article.text
     base = doc.paragraphs[i].start
-    limit = base + len(TRAILER.sub("", doc.text_of(i)))
+    limit = base + len(strip_trailer(doc.text_of(i)))
     for start, end in doc.sentences(i):
         if start >= limit:
             break
@@ -741,6 +744,11 @@ def _moves(doc: Doc, removed: dict[int, Edit]) -> dict[int, Edit]:
         moves[k] = Edit("moved", p.start, p.end, k, reason="longest", kept_paragraph=i, rule=edit.rule,
                         removed=doc.text_of(k), kept=doc.text_of(k))
     return moves
+
+
+def _has_joins(doc: Doc) -> bool:
+    """Whether a prose paragraph has a lost sentence boundary to repair (FIX101)."""
+    return any(p.kind == "prose" and join_points(doc.text_of(i)) for i, p in enumerate(doc.paragraphs))
 
 
 def _joins(doc: Doc, removed: dict[int, Edit], sentence_edits: list[Edit]) -> list[Edit]:

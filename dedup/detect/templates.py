@@ -45,6 +45,22 @@ TRAILER = re.compile(
     r"(?:\s*[(\[]\s*(?:Photo(?:graph)?|Image(?: credit)?|Picture|Credit|File|Source)\s*:[^()\[\]]{1,60}[)\]]"
     r"|\s+(?:Photo(?:graph)?|Image|Credit)\s*:[^.:]{1,50}"
     r"|\s*\S*(?:\.\.\.|\u2026))\s*$")
+# Every match ends the text in ")", "]" or an ellipsis, or has its colon this close to
+# the end: other texts are not searched (the search costs as much as the text is long).
+_TRAILER_REACH = 64
+
+
+def strip_trailer(text: str) -> str:
+    """``text`` without a trailing photo credit or the word an ellipsis cut.
+
+    Example:
+        >>> strip_trailer("Crowds at the airport. Photo: John Locher, AP")
+        'Crowds at the airport.'
+    """
+    tail = text.rstrip()[-_TRAILER_REACH:]
+    if not tail.endswith((")", "]", "...", "\u2026")) and ":" not in tail:
+        return text
+    return TRAILER.sub("", text)
 
 
 def is_data_line(norm: str) -> bool:
@@ -58,7 +74,7 @@ def data_lines(doc: Doc, settings: Settings) -> set[int]:
     """Eligible paragraphs that are lines of data."""
     return {i for i in range(len(doc.paragraphs)) if doc.eligible(i, settings)
             and doc.nwords[i] <= MAX_TEMPLATE_WORDS and is_data_line(doc.norms[i])
-            and not TRAILER.search(doc.text_of(i))}
+            and strip_trailer(doc.text_of(i)) == doc.text_of(i)}
 
 
 def same_words(doc: Doc, i: int) -> tuple[str, ...]:
