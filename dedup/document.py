@@ -52,6 +52,7 @@ class Doc:
     requested: str = "auto"
     _sentences: dict[int, list[tuple[int, int]]] = field(default_factory=dict, repr=False)
     _language: str | None = field(default=None, repr=False)
+    _spans: dict[tuple[int, int, str, int], tuple[str, np.ndarray]] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:
@@ -92,6 +93,17 @@ class Doc:
         if cached is None:
             cached = paragraph_sentences(self.article.text, self.paragraphs[index], self.language)
             self._sentences[index] = cached
+        return cached
+
+
+    def span(self, start: int, end: int, shingler: Shingler) -> tuple[str, np.ndarray]:
+        """The comparison text of ``article.text[start:end]`` and its shingles, kept:
+        the cleaner compares the same sentences again at every pass."""
+        key = (start, end, shingler.kind, shingler.n)
+        cached = self._spans.get(key)
+        if cached is None:
+            norm = normalize(self.article.text[start:end])
+            cached = self._spans[key] = (norm, shingler.from_units(shingler.units(norm)))
         return cached
 
 

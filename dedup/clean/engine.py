@@ -117,16 +117,27 @@ class _Coverage:
         if len(shingles) == 0:
             return 0.0
         owners = [owner, *exclude]
-        own = Counter(h for k in owners for h in self.sets.get(k, _NONE).tolist())
+        own = self._held(owners, shingles).tolist()
         counts = self.counts
         rest, rest_figures = (inner.others(shingles, figures) if inner is not None
                               else ((lambda h: False), (lambda f: False)))
-        hits = sum(1 for h in shingles.tolist() if counts[h] - own[h] > 0 or rest(h))
+        hits = sum(1 for h, mine in zip(shingles.tolist(), own) if counts[h] - mine > 0 or rest(h))
         own_figures = Counter(f for k in owners for f in self.figures.get(k, Counter()))
         for figure in figures:
             if self.figure_counts[figure] - own_figures[figure] <= 0 and not rest_figures(figure):
                 return 0.0
         return hits / len(shingles)
+
+    def _held(self, owners: list[int], hashes: np.ndarray) -> np.ndarray:
+        """How many of the ``owners``' sets hold each of ``hashes``: a binary search in
+        each sorted set, so a sentence costs its own size, not its paragraph's."""
+        held = np.zeros(len(hashes), dtype=np.int64)
+        for k in owners:
+            s = self.sets.get(k, _NONE)
+            if len(s):
+                at = np.minimum(np.searchsorted(s, hashes), len(s) - 1)
+                held += s[at] == hashes
+        return held
 
     def replace(self, owner: int, shingles: np.ndarray | None, figures: Counter[str] | None) -> None:
         old = self.sets.pop(owner, None)
@@ -300,10 +311,9 @@ def _unsupported(doc: Doc, canonical: Canonical, settings: Settings,
         for start, end in spans:
             if start < edit.start or start >= limit:
                 continue
-            norm = normalize(text[start:min(end, limit)])
+            norm, sentence = doc.span(start, min(end, limit), shingler)
             if len(words(norm)) < settings.min_words:
                 continue
-            sentence = shingler.from_units(shingler.units(norm))
             if not any(contained(sentence, s) >= settings.containment for s in final.shingles):
                 out.add((edit.start, edit.end))
                 break
@@ -453,16 +463,14 @@ def _each_sentence_kept(doc: Doc, i: int, coverage: _Coverage, settings: Setting
     """Whether every sentence of paragraph ``i`` (of ``min_words`` words or more, up to a
     trailing credit) is contained in one single kept paragraph: a near-copy that adds a
     sentence, or a list item whose parts are scattered over other items, is not a copy."""
-    text = doc.article.text
     base = doc.paragraphs[i].start
     limit = base + len(strip_trailer(doc.text_of(i)))
     for start, end in doc.sentences(i):
         if start >= limit:
             break
-        norm = normalize(text[start:min(end, limit)])
+        norm, sentence = doc.span(start, min(end, limit), shingler)
         if len(words(norm)) < settings.min_words:
             continue
-        sentence = shingler.from_units(shingler.units(norm))
         figures = set(_figures(norm))
         if not any(contained(sentence, s) >= settings.containment and figures <= set(coverage.figures[k])
                    for k, s in coverage.sets.items() if k != i):
@@ -574,10 +582,9 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
 
     def covered(i: int, k: int, exclude: Iterable[int] = ()) -> tuple[np.ndarray, float]:
         start, end = doc.sentences(i)[k]
-        norm = normalize(doc.article.text[start:end])
+        norm, sentence_set = doc.span(start, end, shingler)
         if len(words(norm)) < settings.min_words:
             return _NONE, 0.0
-        sentence_set = shingler.from_units(shingler.units(norm))
         return sentence_set, coverage.covered_by_others(i, sentence_set, set(_figures(norm)), exclude)
 
     candidates = [i for i in range(len(doc.paragraphs))
@@ -597,7 +604,7 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
         inner = _inner(doc, i, shingler) if options.on("DUP202") else None
         for k in reversed(range(len(spans))):
             start, end = spans[k]
-            norm = normalize(doc.article.text[start:end])
+            norm, sentence_set = doc.span(start, end, shingler)
             if inner is not None:
                 inner.drop(k)
             if len(alive) < 2 or (start, end) in protect:
@@ -608,7 +615,6 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
                 if share >= settings.containment:
                     keep_sentence(i, k, guard, sentence_set, share)
                 continue
-            sentence_set = shingler.from_units(shingler.units(norm))
             figures = set(_figures(norm))
             share = coverage.covered_by_others(i, sentence_set, figures, quotes)
             code = "DUP201"
@@ -635,10 +641,8 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
 
 def _inner(doc: Doc, i: int, shingler: Shingler) -> _Inner:
     """The shingles and figures of each sentence of paragraph ``i``."""
-    text = doc.article.text
-    norms = [normalize(text[start:end]) for start, end in doc.sentences(i)]
-    return _Inner([shingler.from_units(shingler.units(norm)) for norm in norms],
-                  [_figures(norm) for norm in norms])
+    spans = [doc.span(start, end, shingler) for start, end in doc.sentences(i)]
+    return _Inner([shingles for _, shingles in spans], [_figures(norm) for norm, _ in spans])
 
 
 def _span_edits(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
@@ -675,12 +679,16 @@ def _span_edit(doc: Doc, run: Run, reason: str) -> Edit:
 def _pull_quotes(doc: Doc, i: int, coverage: _Coverage) -> list[int]:
     """Kept paragraphs that are a sentence lifted from paragraph ``i``: they do not
     make that sentence redundant in ``i``, where it belongs."""
+    own = doc.shingles[i]
+    smaller = [(k, s) for k, s in coverage.sets.items() if k != i and 0 < len(s) < len(own)]
+    if not smaller:
+        return []
+    members = set(own.tolist())
     quotes = []
-    for k, s in coverage.sets.items():
-        if k != i and 0 < len(s) < len(doc.shingles[i]):
-            jaccard, containment, _ = overlap(s, doc.shingles[i])
-            if jaccard < MIN_CONTAINED_JACCARD and contained(s, doc.shingles[i]) >= 0.9:
-                quotes.append(k)
+    for k, s in smaller:
+        shared = sum(map(members.__contains__, s.tolist()))
+        if shared / (len(s) + len(own) - shared) < MIN_CONTAINED_JACCARD and shared / len(s) >= 0.9:
+            quotes.append(k)
     return quotes
 
 
@@ -690,8 +698,7 @@ def _sentences_repeat(doc: Doc, i: int, k: int, settings: Settings, shingler: Sh
     those sentences from ``k`` keeps the earlier copy and loses nothing)."""
     repeated = []
     for start, end in doc.sentences(k):
-        norm = normalize(doc.article.text[start:end])
-        sentence = shingler.from_units(shingler.units(norm))
+        norm, sentence = doc.span(start, end, shingler)
         if len(sentence) and contained(sentence, doc.shingles[i]) >= settings.containment:
             if not _may_go(doc.article.text[start:end], norm, settings, options):
                 return False  # the sentence pass would keep it: this copy goes instead

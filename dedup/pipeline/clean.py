@@ -22,7 +22,7 @@ import numpy as np
 from ..clean.engine import Canonical, canonicalize
 from ..clean.keep import PairTable, Record, survivors
 from ..detect.across import ARTICLE, Items, candidate_pairs, verify_table
-from ..document import Article, Doc, analyze, article_shingles
+from ..document import Article, Doc, analyze_many, article_shingles
 from ..errors import InputError, WriteRefused
 from ..io.reader import ReadOptions, Source, display_name, iter_inputs
 from ..io.writer import CHANGED, atomic_write, encode_text, file_digest, rewrite_jsonl
@@ -215,8 +215,9 @@ def clean_batch(articles: list[Article], settings: Settings, options: CleanOptio
     ``progress`` (in this process only) is told of each article as it is done."""
     shingler = shared_shingler(settings.shingle, settings.ngram)
     out: list[Cleaned] = []
-    for article in articles:
-        doc = analyze(article, settings)
+    # One vectorised shingling pass over the batch (scan's), then each article alone.
+    for doc in analyze_many(articles, settings, shingler).docs:
+        article = doc.article
         canonical = (canonicalize(doc, settings, options.for_path(article.source)) if options.within
                      else Canonical(article.text, doc=doc))
         kept = canonical.doc
