@@ -95,7 +95,6 @@ class Doc:
             self._sentences[index] = cached
         return cached
 
-
     def span(self, start: int, end: int, shingler: Shingler) -> tuple[str, np.ndarray]:
         """The comparison text of ``article.text[start:end]`` and its shingles, kept:
         the cleaner compares the same sentences again at every pass."""
