@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+from bisect import bisect_right
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..text.normalize import WORD_PATTERN
 
@@ -24,16 +26,26 @@ class Words:
     text: str
     tokens: list[re.Match[str]]
     keys: list[str]
+    _tandems: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, text: str) -> Words:
         tokens = list(_TOKEN.finditer(text))
         return cls(text, tokens, [t.group().casefold() for t in tokens])
 
+    @cached_property
     def shouting(self) -> bool:
-        """Whether most words are in capitals (wire copy): then a capital marks nothing."""
+        """Whether most words are in capitals (wire copy): then a capital marks nothing
+        (computed once: it is asked for every candidate run)."""
         upper = sum(1 for t in self.tokens if t.group().isupper() and len(t.group()) > 1)
         return 2 * upper > len(self.tokens)
+
+    def tandems(self, min_period: int) -> list[tuple[int, int, int]]:
+        """:func:`tandem_repeats` of the words (computed once per period)."""
+        found = self._tandems.get(min_period)
+        if found is None:
+            found = self._tandems[min_period] = tandem_repeats(self.keys, min_period)
+        return found
 
     def gap(self, word: int) -> str:
         """The text between word ``word - 1`` and word ``word``."""
@@ -71,7 +83,7 @@ def doubled_runs(paragraph: int, words: Words, min_words: int, min_refrain: int,
     These are rules DUP301 (doubled text), DUP302 (a refrain) and DUP303 (a title
     twice); only those in ``rules`` are applied."""
     runs = []
-    for start, period, copies in tandem_repeats(words.keys, min_refrain):
+    for start, period, copies in words.tandems(min_refrain):
         first_copy = start + period
         if period >= 2 * min_words:
             code = "DUP301"
@@ -167,7 +179,7 @@ def _mid_sentence(words: Words, start: int, length: int, min_words: int) -> bool
     paragraph, start with a capital and run on, with nothing but spaces, from the word
     before them into a capitalised word after them (the next headline)."""
     tokens, end = words.tokens, start + length
-    if start == 0 or end >= len(tokens) or len(tokens) - length < min_words or words.shouting():
+    if start == 0 or end >= len(tokens) or len(tokens) - length < min_words or words.shouting:
         return False
     return not words.gap(start).strip() and not words.gap(end).strip() \
         and tokens[start].group()[0].isupper() and tokens[end].group()[0].isupper()
@@ -184,14 +196,14 @@ def tandem_repeats(keys: list[str], min_period: int) -> list[tuple[int, int, int
     while position < len(keys):
         gram = tuple(keys[position:position + min_period])
         best: tuple[int, int, int] | None = None
-        for later in positions.get(gram, ()):
+        later_ones = positions.get(gram, [])
+        for later in later_ones[bisect_right(later_ones, position + min_period - 1):]:
             period = later - position
-            if period < min_period or position + 2 * period > len(keys):
-                continue
-            if keys[position:position + period] == keys[later:later + period]:
+            if position + 2 * period > len(keys):
+                break  # positions ascend: every later one is too far as well
+            if _same(keys, position, later, period):
                 copies = 2
-                while keys[position:position + period] == keys[position + copies * period:
-                                                                position + (copies + 1) * period]:
+                while _same(keys, position, position + copies * period, period):
                     copies += 1
                 best = (position, period, copies)
                 break
@@ -201,3 +213,18 @@ def tandem_repeats(keys: list[str], min_period: int) -> list[tuple[int, int, int
         found.append(best)
         position = best[0] + best[1] * best[2]
     return found
+
+
+def _same(keys: list[str], first: int, second: int, length: int) -> bool:
+    """Whether ``keys[second:second+length]`` (complete) equals ``keys[first:first+length]``.
+    Compared in growing chunks, so that a mismatch costs about the words before it,
+    not ``length``: a common phrase has many later occurrences to try."""
+    if second + length > len(keys):
+        return False
+    done, step = 0, 8
+    while done < length:
+        upto = min(length, done + step)
+        if keys[first + done:first + upto] != keys[second + done:second + upto]:
+            return False
+        done, step = upto, 2 * step
+    return True
