@@ -3,7 +3,9 @@ comparison text, shingles, sentences on demand."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -40,6 +42,19 @@ class Article:
 
 
 @dataclass
+class Memo:
+    """What a paragraph's text gives, kept for the later rounds of cleaning one
+    article: most of its paragraphs come back unchanged. ``sentences`` holds the
+    sentence spans of a paragraph's text in a language; ``parsed``, the cleaner's
+    own views of a paragraph's text; ``figures``, the figures of a comparison text."""
+
+    sentences: dict[tuple[str, str], list[tuple[int, int]]] = field(default_factory=dict)
+    parsed: dict[str, Any] = field(default_factory=dict)
+    # The figures of a normalised text (read only: shared by every round).
+    figures: dict[str, Counter[str]] = field(default_factory=dict)
+
+
+@dataclass
 class Doc:
     """One article prepared for comparison. Offsets always refer to ``article.text``."""
 
@@ -53,10 +68,17 @@ class Doc:
     _sentences: dict[int, list[tuple[int, int]]] = field(default_factory=dict, repr=False)
     _language: str | None = field(default=None, repr=False)
     _spans: dict[tuple[int, int, str, int], tuple[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    # While the article is cleaned, shared with the analyses of its cleaned versions.
+    memo: Memo | None = field(default=None, repr=False)
 
     @property
     def id(self) -> str:
         return self.article.id
+
+    @cached_property
+    def starts(self) -> list[int]:
+        """Where each paragraph starts, in order (for a search by offset)."""
+        return [p.start for p in self.paragraphs]
 
     def text_of(self, index: int) -> str:
         p = self.paragraphs[index]
@@ -91,7 +113,16 @@ class Doc:
         """Absolute ``(start, end)`` spans of the paragraph's sentences (lost boundaries split)."""
         cached = self._sentences.get(index)
         if cached is None:
-            cached = paragraph_sentences(self.article.text, self.paragraphs[index], self.language)
+            paragraph, language = self.paragraphs[index], self.language
+            if self.memo is None:
+                cached = paragraph_sentences(self.article.text, paragraph, language)
+            else:
+                key = (self.article.text[paragraph.start:paragraph.end], language)
+                relative = self.memo.sentences.get(key)
+                if relative is None:
+                    relative = self.memo.sentences[key] = paragraph_sentences(key[0], Paragraph(0, len(key[0])),
+                                                                              language)
+                cached = [(paragraph.start + start, paragraph.start + end) for start, end in relative]
             self._sentences[index] = cached
         return cached
 
@@ -104,6 +135,20 @@ class Doc:
             norm = normalize(self.article.text[start:end])
             cached = self._spans[key] = (norm, shingler.from_units(shingler.units(norm)))
         return cached
+
+    def spans(self, spans: list[tuple[int, int]], shingler: Shingler) -> None:
+        """Computes and keeps what :meth:`span` gives for each of ``spans``, the ones not
+        kept yet in one vectorised pass (the same values, without a numpy call per
+        sentence: a long paragraph has thousands)."""
+        kind, n = shingler.kind, shingler.n
+        missing = list(dict.fromkeys(s for s in spans if (*s, kind, n) not in self._spans))
+        if not missing:
+            return
+        norms = normalize_many([self.article.text[start:end] for start, end in missing])
+        units, offsets = shingler.units_many(norms)
+        flat, bounds = shingler.sets_many(units, offsets[:-1], offsets[1:])
+        for (start, end), norm, shingles in zip(missing, norms, split(flat, bounds)):
+            self._spans[(start, end, kind, n)] = (norm, shingles)
 
 
 def paragraph_sentences(text: str, paragraph: Paragraph,
@@ -125,15 +170,7 @@ def analyze(article: Article, settings: Settings, shingler: Shingler | None = No
 
     A ``shingler`` may be passed to reuse one, but it must agree with ``settings``.
     """
-    shingler = _shingler_for(settings, shingler)
-    paragraphs = segment(article.text, article.markdown)
-    norms, nwords, shingles = [], [], []
-    for p in paragraphs:
-        norm = normalize(article.text[p.start:p.end])
-        norms.append(norm)
-        nwords.append(len(words(norm)))
-        shingles.append(shingler.from_units(shingler.units(norm)))
-    return Doc(article, paragraphs, norms, nwords, shingles, settings.language)
+    return analyze_many([article], settings, shingler).docs[0]  # vectorised over its paragraphs
 
 
 @dataclass

@@ -9,6 +9,8 @@ from dedup.document import analyze, analyze_many, article_shingles, contained, o
 from dedup.io.reader import Article
 from dedup.settings import Settings
 from dedup.sketch.shingle import Shingler
+from dedup.text.normalize import normalize, words
+from dedup.text.segment import segment
 
 ARTICLES = [
     Article("a", "First paragraph with quite a few words in it for shingles.\n\n"
@@ -30,10 +32,15 @@ def test_analyze_many_equals_analyze(kind: str) -> None:
     assert many.article_sets is not None
     for article, doc, article_set in zip(ARTICLES, many.docs, many.article_sets):
         one = analyze(article, settings, shingler)
-        assert doc.paragraphs == one.paragraphs
-        assert doc.norms == one.norms
-        assert doc.nwords == one.nwords
-        assert all(np.array_equal(x, y) for x, y in zip(doc.shingles, one.shingles))
+        paragraphs = segment(article.text, article.markdown)
+        norms = [normalize(article.text[p.start:p.end]) for p in paragraphs]
+        assert doc.paragraphs == one.paragraphs == paragraphs
+        assert doc.norms == one.norms == norms
+        assert doc.nwords == one.nwords == [len(words(norm)) for norm in norms]
+        # One paragraph at a time, by the shingler's scalar path.
+        by_hand = [shingler.from_units(shingler.units(norm)) for norm in norms]
+        assert all(np.array_equal(x, y) and np.array_equal(x, z)
+                   for x, y, z in zip(doc.shingles, one.shingles, by_hand, strict=True))
         assert np.array_equal(article_set, article_shingles(one, shingler))
 
 

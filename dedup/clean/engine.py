@@ -14,9 +14,10 @@ whose neighbours were removed; structural blocks and template repeats stay.
 from __future__ import annotations
 
 import bisect
+import heapq
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -24,7 +25,7 @@ import numpy as np
 
 from ..detect.templates import data_lines, same_words, strip_trailer, template_paragraphs
 from ..detect.within import shared_shingles
-from ..document import Doc, analyze, contained, overlap
+from ..document import Doc, Memo, analyze, contained, overlap
 from ..options import CleanOptions
 from ..rules import limit
 from ..settings import Settings
@@ -32,11 +33,11 @@ from ..sketch.sets import unique
 from ..sketch.shingle import Shingler, shared_shingler
 from ..text.joins import join_points
 from ..text.normalize import normalize, words
+from .coverage import Coverage, InnerSentences, KeptSentences, ShingleIndex, figures_of
 from .repeats import repeats_nothing
 from .spans import Run, Words, doubled_runs, pasted_runs
 
 EditKind = Literal["paragraph", "sentence", "span", "join", "moved"]
-_DIGIT = re.compile(r"\d")
 _NONE = np.zeros(0, dtype=np.uint32)
 # A full stop, ! or ? at the end, perhaps inside closing quotes, but not an ellipsis.
 _SENTENCE_END = re.compile("(?<!\\.)[.!?][\"'\u201d\u2019)\\]]*\\s*$")
@@ -97,91 +98,6 @@ class Canonical:
         return [e for e in self.edits if e.kind in ("paragraph", "sentence", "span")]
 
 
-class _Coverage:
-    """Multiset of the shingles (and figures) of everything currently kept."""
-
-    def __init__(self, sets: dict[int, np.ndarray], figures: dict[int, Counter[str]]) -> None:
-        self.sets = dict(sets)
-        self.figures = dict(figures)
-        self.counts: Counter[int] = Counter()
-        self.figure_counts: Counter[str] = Counter()
-        for i, s in self.sets.items():
-            self.counts.update(s.tolist())
-            self.figure_counts.update(self.figures[i].keys())
-
-    def covered_by_others(self, owner: int, shingles: np.ndarray, figures: set[str],
-                          exclude: Iterable[int] = (), inner: _Inner | None = None) -> float:
-        """Share of ``shingles`` kept elsewhere than in paragraph ``owner`` (and ``exclude``);
-        0 when one of ``figures`` is not kept elsewhere. With ``inner``, the other
-        sentences of ``owner`` count as kept text too (DUP202)."""
-        if len(shingles) == 0:
-            return 0.0
-        owners = [owner, *exclude]
-        own = self._held(owners, shingles).tolist()
-        counts = self.counts
-        rest, rest_figures = (inner.others(shingles, figures) if inner is not None
-                              else ((lambda h: False), (lambda f: False)))
-        hits = sum(1 for h, mine in zip(shingles.tolist(), own) if counts[h] - mine > 0 or rest(h))
-        own_figures = Counter(f for k in owners for f in self.figures.get(k, Counter()))
-        for figure in figures:
-            if self.figure_counts[figure] - own_figures[figure] <= 0 and not rest_figures(figure):
-                return 0.0
-        return hits / len(shingles)
-
-    def _held(self, owners: list[int], hashes: np.ndarray) -> np.ndarray:
-        """How many of the ``owners``' sets hold each of ``hashes``: a binary search in
-        each sorted set, so a sentence costs its own size, not its paragraph's."""
-        held = np.zeros(len(hashes), dtype=np.int64)
-        for k in owners:
-            s = self.sets.get(k, _NONE)
-            if len(s):
-                at = np.minimum(np.searchsorted(s, hashes), len(s) - 1)
-                held += s[at] == hashes
-        return held
-
-    def replace(self, owner: int, shingles: np.ndarray | None, figures: Counter[str] | None) -> None:
-        old = self.sets.pop(owner, None)
-        if old is not None:
-            self.counts.subtract(old.tolist())
-            self.figure_counts.subtract(self.figures.pop(owner).keys())
-        if shingles is not None and figures is not None:
-            self.sets[owner] = shingles
-            self.figures[owner] = figures
-            self.counts.update(shingles.tolist())
-            self.figure_counts.update(figures.keys())
-
-
-class _Inner:
-    """The shingles and figures of the sentences of one paragraph before the one being
-    tested: a sentence said again further on in its own paragraph (a page extracted
-    onto one line) is covered by the earlier copy there (DUP202). Sentences are tested
-    from the last, each dropped from here before it is tested, so that only earlier
-    ones cover it and the first copy survives."""
-
-    def __init__(self, sets: list[np.ndarray], figures: list[Counter[str]]) -> None:
-        self.sets = sets
-        self.figure_sets = figures
-        self.counts: Counter[int] = Counter(h for s in sets for h in s.tolist())
-        self.figure_counts: Counter[str] = Counter(f for c in figures for f in c)
-
-    def others(self, shingles: np.ndarray,
-               figures: set[str]) -> tuple[Callable[[int], bool], Callable[[str], bool]]:
-        """Tests of whether a shingle or figure is in an earlier sentence."""
-        counts, figure_counts = self.counts, self.figure_counts
-        return (lambda h: counts[h] > 0), (lambda f: figure_counts[f] > 0)
-
-    def drop(self, k: int) -> None:
-        """Sentence ``k`` and what follows it no longer cover the sentences before it."""
-        self.counts.subtract(self.sets[k].tolist())
-        self.figure_counts.subtract(self.figure_sets[k].keys())
-        self.sets[k] = _NONE
-        self.figure_sets[k] = Counter()
-
-
-def _figures(norm: str) -> Counter[str]:
-    return Counter(w for w in words(norm) if _DIGIT.search(w))
-
-
 def canonicalize(doc: Doc, settings: Settings | None = None,
                  options: CleanOptions | None = None) -> Canonical:
     """The canonical version of one article and the edits that make it.
@@ -210,9 +126,18 @@ def canonicalize(doc: Doc, settings: Settings | None = None,
     if repeats_nothing(doc, settings, shingler) and not _has_joins(doc):
         return Canonical(doc.article.text, doc=doc)  # what every rule would conclude
     options = (options or CleanOptions()).for_language(doc.language)
+    doc.memo = Memo()
+    try:
+        return _canonicalize_until_stable(doc, settings, options, shingler)
+    finally:
+        doc.memo = None
+
+
+def _canonicalize_until_stable(doc: Doc, settings: Settings, options: CleanOptions,
+                               shingler: Shingler) -> Canonical:
     canonical, origin, undone = _with_undo(doc, settings, options, shingler)
     if not undone:
-        return canonical
+        return _forget(canonical)
     # An undone removal changes what the rest relies on: clean the result again until
     # it stays the same, so that cleaning a cleaned article changes nothing.
     edits, kept = list(canonical.edits), list(canonical.kept)
@@ -230,8 +155,15 @@ def canonicalize(doc: Doc, settings: Settings | None = None,
             break
     removed = [(e.start, e.end) for e in edits if e.kind in ("paragraph", "sentence", "span")]
     kept = [e for e in kept if not any(s <= e.start < t for s, t in removed)]
-    return Canonical(canonical.text, sorted(edits, key=lambda e: (e.start, e.kind != "join")),
-                     doc=canonical.doc, kept=sorted(kept, key=lambda e: (e.start, e.end)))
+    return _forget(Canonical(canonical.text, sorted(edits, key=lambda e: (e.start, e.kind != "join")),
+                             doc=canonical.doc, kept=sorted(kept, key=lambda e: (e.start, e.end))))
+
+
+def _forget(canonical: Canonical) -> Canonical:
+    """The result keeps its analysis but not the memo of the rounds."""
+    if canonical.doc is not None:
+        canonical.doc.memo = None
+    return canonical
 
 
 def _with_undo(doc: Doc, settings: Settings, options: CleanOptions,
@@ -264,7 +196,7 @@ def _canonicalize(doc: Doc, settings: Settings, options: CleanOptions, shingler:
     for _ in range(MAX_ROUNDS):
         if not result.edits:
             break
-        analysed = analyze(replace(doc.article, text=result.text, language=doc.language), settings, shingler)
+        analysed = _reanalyse(doc, result.text, settings, shingler)
         final = None
         again, again_origin = _once(analysed, settings, options, shingler, _moved(protect, origin))
         if again.text == result.text:
@@ -277,11 +209,18 @@ def _canonicalize(doc: Doc, settings: Settings, options: CleanOptions, shingler:
         origin = origin[again_origin]
         result = again
     if final is None:
-        final = analyze(replace(doc.article, text=result.text, language=doc.language), settings, shingler)
+        final = _reanalyse(doc, result.text, settings, shingler)
     removed = [(e.start, e.end) for e in edits if e.kind in ("paragraph", "sentence", "span")]
     kept = [e for e in kept if not any(s <= e.start < t for s, t in removed)]
     return Canonical(result.text, sorted(edits, key=lambda e: (e.start, e.kind != "join")),
                      doc=final, kept=sorted(kept, key=lambda e: (e.start, e.end))), origin
+
+
+def _reanalyse(doc: Doc, text: str, settings: Settings, shingler: Shingler) -> Doc:
+    """The analysis of a cleaned version of ``doc``'s article, which shares its memo."""
+    analysed = analyze(replace(doc.article, text=text, language=doc.language), settings, shingler)
+    analysed.memo = doc.memo
+    return analysed
 
 
 def _moved(spans: frozenset[tuple[int, int]], origin: np.ndarray) -> frozenset[tuple[int, int]]:
@@ -289,9 +228,17 @@ def _moved(spans: frozenset[tuple[int, int]], origin: np.ndarray) -> frozenset[t
     from ``origin`` (spans no longer there whole are left out)."""
     if not spans:
         return spans
-    where = {int(o): k for k, o in enumerate(origin.tolist())}
-    return frozenset((where[s], where[e - 1] + 1) for s, e in spans
-                     if s in where and e - 1 in where)
+    if len(origin) and bool(np.all(origin[1:] >= origin[:-1])):
+        def at(offset: int) -> int | None:  # the last character from ``offset``, by binary search
+            k = int(np.searchsorted(origin, offset, side="right")) - 1
+            return k if k >= 0 and int(origin[k]) == offset else None
+    else:  # a copy moved to the place of another (keep="longest"): origins out of order
+        where = {int(o): k for k, o in enumerate(origin.tolist())}
+
+        def at(offset: int) -> int | None:
+            return where.get(offset)
+    found = ((at(s), at(e - 1)) for s, e in spans)
+    return frozenset((first, last + 1) for first, last in found if first is not None and last is not None)
 
 
 def _unsupported(doc: Doc, canonical: Canonical, settings: Settings,
@@ -303,6 +250,7 @@ def _unsupported(doc: Doc, canonical: Canonical, settings: Settings,
         return frozenset()
     text = doc.article.text
     out = set()
+    index = ShingleIndex(dict(enumerate(final.shingles)))
     for edit in canonical.edits:
         if edit.kind not in ("paragraph", "sentence") or edit.rule == "DUP104":
             continue
@@ -314,7 +262,8 @@ def _unsupported(doc: Doc, canonical: Canonical, settings: Settings,
             norm, sentence = doc.span(start, min(end, limit), shingler)
             if len(words(norm)) < settings.min_words:
                 continue
-            if not any(contained(sentence, s) >= settings.containment for s in final.shingles):
+            if not any(contained(sentence, final.shingles[k]) >= settings.containment
+                       for k in index.holding(sentence)):
                 out.add((edit.start, edit.end))
                 break
     return frozenset(out)
@@ -342,8 +291,7 @@ def _map_edit(edit: Edit, origin: np.ndarray, current: Doc, original: Doc) -> Ed
 
 def _paragraph_at(doc: Doc, offset: int) -> int:
     """The paragraph of ``doc`` that holds ``offset`` (or the last one that starts before it)."""
-    starts = [p.start for p in doc.paragraphs]
-    return max(0, bisect.bisect_right(starts, offset) - 1)
+    return max(0, bisect.bisect_right(doc.starts, offset) - 1)
 
 
 def _once(doc: Doc, settings: Settings, options: CleanOptions, shingler: Shingler,
@@ -356,8 +304,9 @@ def _once(doc: Doc, settings: Settings, options: CleanOptions, shingler: Shingle
     templates = template_paragraphs(doc, settings, shared_shingles(doc, eligible),
                                     structured=on("KEEP103"), data=on("KEEP104"))
     data = data_lines(doc, settings) if on("KEEP104") else set()
-    coverage = _Coverage({i: doc.shingles[i] for i in range(n) if len(doc.shingles[i])},
-                         {i: _figures(doc.norms[i]) for i in range(n)})
+    paragraph_figures = [_figures(doc, norm) for norm in doc.norms]
+    coverage = Coverage({i: doc.shingles[i] for i in range(n) if len(doc.shingles[i])},
+                        dict(enumerate(paragraph_figures)))
     removed: dict[int, Edit] = {}
     kept: list[Edit] = []
 
@@ -369,7 +318,7 @@ def _once(doc: Doc, settings: Settings, options: CleanOptions, shingler: Shingle
                          removed=doc.text_of(i), kept=doc.text_of(best) if best is not None else ""))
 
     for i in sorted(templates):
-        share = coverage.covered_by_others(i, doc.shingles[i], set(_figures(doc.norms[i])))
+        share = coverage.covered_by_others(i, doc.shingles[i], set(paragraph_figures[i]))
         if share >= settings.containment:
             keep_paragraph(i, "KEEP104" if i in data else "KEEP103", _best_cover(doc, i, coverage), share)
 
@@ -391,7 +340,7 @@ def _once(doc: Doc, settings: Settings, options: CleanOptions, shingler: Shingle
                 else "covered")
             code = _PARAGRAPH_RULES[reason]
             if shingles is not doc.shingles[i] and coverage.covered_by_others(
-                    i, doc.shingles[i], set(_figures(doc.norms[i]))) < settings.containment:
+                    i, doc.shingles[i], set(paragraph_figures[i])) < settings.containment:
                 code = "DUP105"  # a copy only once its credit is left out
             if not on(code):
                 continue
@@ -446,6 +395,17 @@ def _eligible(doc: Doc, i: int, settings: Settings, options: CleanOptions) -> bo
     return doc.nwords[i] >= (settings.min_words if options.on("KEEP101") else 1)
 
 
+def _figures(doc: Doc, norm: str) -> Counter[str]:
+    """:func:`figures_of` a comparison text, from the memo of the rounds when there is one
+    (read only: every round shares it)."""
+    if doc.memo is None:
+        return figures_of(norm)
+    found = doc.memo.figures.get(norm)
+    if found is None:
+        found = doc.memo.figures[norm] = figures_of(norm)
+    return found
+
+
 def _substance(doc: Doc, i: int, shingler: Shingler, trim: bool = True) -> tuple[np.ndarray, set[str]]:
     """Paragraph ``i``'s shingles and figures without a trailing photo credit ("Photo:
     John Locher, AP", "[File: Reuters]") or the word an ellipsis cut ("airport
@@ -453,12 +413,12 @@ def _substance(doc: Doc, i: int, shingler: Shingler, trim: bool = True) -> tuple
     text = doc.text_of(i)
     trimmed = strip_trailer(text) if trim else text
     if trimmed == text:
-        return doc.shingles[i], set(_figures(doc.norms[i]))
+        return doc.shingles[i], set(_figures(doc, doc.norms[i]))
     norm = normalize(trimmed)
-    return shingler.from_units(shingler.units(norm)), set(_figures(norm))
+    return shingler.from_units(shingler.units(norm)), set(figures_of(norm))
 
 
-def _each_sentence_kept(doc: Doc, i: int, coverage: _Coverage, settings: Settings,
+def _each_sentence_kept(doc: Doc, i: int, coverage: Coverage, settings: Settings,
                         shingler: Shingler) -> bool:
     """Whether every sentence of paragraph ``i`` (of ``min_words`` words or more, up to a
     trailing credit) is contained in one single kept paragraph: a near-copy that adds a
@@ -471,9 +431,9 @@ def _each_sentence_kept(doc: Doc, i: int, coverage: _Coverage, settings: Setting
         norm, sentence = doc.span(start, min(end, limit), shingler)
         if len(words(norm)) < settings.min_words:
             continue
-        figures = set(_figures(norm))
-        if not any(contained(sentence, s) >= settings.containment and figures <= set(coverage.figures[k])
-                   for k, s in coverage.sets.items() if k != i):
+        figures = set(figures_of(norm))
+        if not any(contained(sentence, coverage.sets[k]) >= settings.containment
+                   and figures <= set(coverage.figures[k]) for k in coverage.sharing(sentence) if k != i):
             return False
     return True
 
@@ -485,15 +445,15 @@ def _preference(doc: Doc, i: int, keep: str) -> tuple[float, ...]:
     return (i,)
 
 
-def _best_cover(doc: Doc, i: int, coverage: _Coverage) -> int | None:
+def _best_cover(doc: Doc, i: int, coverage: Coverage) -> int | None:
     """The kept paragraph that contains most of ``i``; of equals, the most similar
     (an identical copy rather than a long paragraph quoting it), then the first."""
     best, best_key = None, (0.0, 0.0)
     size = len(doc.shingles[i])
-    for k, s in coverage.sets.items():
-        if k == i or not size:
+    for k in coverage.sharing(doc.shingles[i]) if size else ():
+        if k == i:
             continue
-        jaccard, _, inter = overlap(doc.shingles[i], s)
+        jaccard, _, inter = overlap(doc.shingles[i], coverage.sets[k])
         key = (inter / size, jaccard)
         if key > best_key or (key == best_key and best is not None and k < best):
             best, best_key = k, key
@@ -532,14 +492,25 @@ def _speech_in(doc: Doc, i: int, k: int, settings: Settings, shingler: Shingler)
     return contained(doc.shingles[i], speech) >= settings.containment
 
 
-def _remove_runs(doc: Doc, settings: Settings, removed: dict[int, Edit], coverage: _Coverage,
+def _remove_runs(doc: Doc, settings: Settings, removed: dict[int, Edit], coverage: Coverage,
                  options: CleanOptions) -> None:
     """Short lines inside a pasted block go with it: a short paragraph next to a removed
     one whose kept twin has the same short line beside it."""
-    changed = True
-    while changed:
-        changed = False
-        for i in range(len(doc.paragraphs)):
+    # Passes over the paragraphs in order until one removes nothing. Only a paragraph
+    # next to a removed one can go, so a pass visits those: the ones after a removal
+    # in the same pass, the one before it in the next (a run grows one paragraph
+    # backwards per pass, as a pass over every paragraph would have it).
+    count = len(doc.paragraphs)
+    visit = sorted({j for r in removed for j in (r - 1, r + 1) if 0 <= j < count})
+    while visit:
+        heapq.heapify(visit)
+        seen: set[int] = set()
+        again: set[int] = set()
+        while visit:
+            i = heapq.heappop(visit)
+            if i in seen:
+                continue
+            seen.add(i)
             if i in removed or doc.paragraphs[i].structural or _eligible(doc, i, settings, options):
                 continue
             twin = _aligned_twin(doc, i, removed)
@@ -549,7 +520,11 @@ def _remove_runs(doc: Doc, settings: Settings, removed: dict[int, Edit], coverag
             removed[i] = Edit("paragraph", p.start, p.end, i, reason="run", kept_paragraph=twin, rule="DUP104",
                               removed=doc.text_of(i), kept=doc.text_of(twin))
             coverage.replace(i, None, None)
-            changed = True
+            if i + 1 < count:
+                heapq.heappush(visit, i + 1)
+            if i > 0:
+                again.add(i - 1)
+        visit = sorted(again)
 
 
 def _aligned_twin(doc: Doc, i: int, removed: dict[int, Edit]) -> int | None:
@@ -565,11 +540,19 @@ def _aligned_twin(doc: Doc, i: int, removed: dict[int, Edit]) -> int | None:
 
 
 def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
-                      coverage: _Coverage, shingler: Shingler, options: CleanOptions,
+                      coverage: Coverage, shingler: Shingler, options: CleanOptions,
                       kept: list[Edit], protect: frozenset[tuple[int, int]] = frozenset()) -> list[Edit]:
     """Sentences of kept paragraphs that the rest of the kept text already says (DUP201);
     repeated sentences a protection keeps are added to ``kept``."""
     edits: list[Edit] = []
+    texts: dict[int, str] = {}
+
+    def text_of(k: int) -> str:
+        """One string per paragraph, however many edits name it (a line of thousands of
+        sentences is named by each one it repeats)."""
+        if k not in texts:
+            texts[k] = doc.text_of(k)
+        return texts[k]
 
     def keep_sentence(i: int, k: int, code: str, sentence_set: np.ndarray, share: float) -> None:
         start, end = doc.sentences(i)[k]
@@ -578,17 +561,18 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
                          kept_paragraph=at, containment=share,
                          jaccard=contained(sentence_set, doc.shingles[at]) if at is not None else 0.0,
                          removed=doc.article.text[start:end],
-                         kept=doc.text_of(at) if at is not None else ""))
+                         kept=text_of(at) if at is not None else ""))
 
     def covered(i: int, k: int, exclude: Iterable[int] = ()) -> tuple[np.ndarray, float]:
         start, end = doc.sentences(i)[k]
         norm, sentence_set = doc.span(start, end, shingler)
         if len(words(norm)) < settings.min_words:
             return _NONE, 0.0
-        return sentence_set, coverage.covered_by_others(i, sentence_set, set(_figures(norm)), exclude)
+        return sentence_set, coverage.covered_by_others(i, sentence_set, set(figures_of(norm)), exclude)
 
     candidates = [i for i in range(len(doc.paragraphs))
                   if i not in removed and i not in templates and _eligible(doc, i, settings, options)]
+    doc.spans([span for i in candidates if len(doc.sentences(i)) > 1 for span in doc.sentences(i)], shingler)
     for i in sorted(candidates, key=lambda i: _preference(doc, i, options.keep), reverse=True):
         spans = doc.sentences(i)
         if len(spans) < 2:
@@ -600,14 +584,14 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
                     keep_sentence(i, k, "KEEP108", sentence_set, share)
             continue
         quotes = _pull_quotes(doc, i, coverage)
-        alive = list(range(len(spans)))
+        kept_sentences = KeptSentences(doc, i, shingler)
         inner = _inner(doc, i, shingler) if options.on("DUP202") else None
         for k in reversed(range(len(spans))):
             start, end = spans[k]
             norm, sentence_set = doc.span(start, end, shingler)
             if inner is not None:
                 inner.drop(k)
-            if len(alive) < 2 or (start, end) in protect:
+            if kept_sentences.count < 2 or (start, end) in protect:
                 continue
             guard = _guard(doc.article.text[start:end], norm, settings, options)
             if guard is not None:
@@ -615,7 +599,7 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
                 if share >= settings.containment:
                     keep_sentence(i, k, guard, sentence_set, share)
                 continue
-            figures = set(_figures(norm))
+            figures = set(figures_of(norm))
             share = coverage.covered_by_others(i, sentence_set, figures, quotes)
             code = "DUP201"
             if share < settings.containment and inner is not None:
@@ -623,26 +607,24 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
                 code = "DUP202"
             if share < settings.containment:
                 continue
-            rest = normalize(" ".join(doc.article.text[spans[m][0]:spans[m][1]]
-                                      for m in alive if m != k))
-            if len(words(rest)) < settings.min_words and options.on("KEEP111"):
+            if kept_sentences.words_without(k) < settings.min_words and options.on("KEEP111"):
                 keep_sentence(i, k, "KEEP111", sentence_set, share)
                 continue  # what would be left is no new paragraph: an attribution, a label
-            alive.remove(k)
-            coverage.replace(i, shingler.from_units(shingler.units(rest)), _figures(rest))
+            kept_sentences.remove(k, coverage)
             kept_at = i if code == "DUP202" else _best_cover_set(i, sentence_set, coverage)
             edits.append(Edit("sentence", start, end, i, sentence=k, reason="duplicate", rule=code,
                               kept_paragraph=kept_at, containment=share,
                               jaccard=contained(sentence_set, doc.shingles[kept_at]) if kept_at is not None else 0.0,
                               removed=doc.article.text[start:end],
-                              kept=doc.text_of(kept_at) if kept_at is not None else ""))
+                              kept=text_of(kept_at) if kept_at is not None else ""))
+        kept_sentences.settle(coverage)
     return edits
 
 
-def _inner(doc: Doc, i: int, shingler: Shingler) -> _Inner:
+def _inner(doc: Doc, i: int, shingler: Shingler) -> InnerSentences:
     """The shingles and figures of each sentence of paragraph ``i``."""
     spans = [doc.span(start, end, shingler) for start, end in doc.sentences(i)]
-    return _Inner([shingles for _, shingles in spans], [_figures(norm) for norm, _ in spans])
+    return InnerSentences([shingles for _, shingles in spans], [figures_of(norm) for norm, _ in spans])
 
 
 def _span_edits(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
@@ -650,11 +632,19 @@ def _span_edits(doc: Doc, settings: Settings, removed: dict[int, Edit], template
     """Copies of text doubled inside a paragraph, then of runs pasted into two, in
     the prose paragraphs kept whole so far (see :mod:`dedup.clean.spans`)."""
     edits: list[Edit] = []
-    words: dict[int, Words] = {}
+    parsed = doc.memo.parsed if doc.memo is not None else {}
+
+    def words_of(i: int) -> Words:
+        text = doc.text_of(i)
+        found = parsed.get(text)
+        if found is None:
+            found = parsed[text] = Words.of(text)
+        assert isinstance(found, Words)
+        return found
 
     def kept_whole() -> dict[int, Words]:
         touched = {e.paragraph for e in [*sentence_edits, *edits]}
-        return {i: words.setdefault(i, Words.of(doc.text_of(i))) for i, p in enumerate(doc.paragraphs)
+        return {i: words_of(i) for i, p in enumerate(doc.paragraphs)
                 if i not in removed and i not in templates and i not in touched
                 and p.kind == "prose" and doc.nwords[i] >= 2 * settings.min_words}
 
@@ -676,11 +666,11 @@ def _span_edit(doc: Doc, run: Run, reason: str) -> Edit:
                 removed=doc.article.text[start + run.cut_from:start + run.cut_to])
 
 
-def _pull_quotes(doc: Doc, i: int, coverage: _Coverage) -> list[int]:
+def _pull_quotes(doc: Doc, i: int, coverage: Coverage) -> list[int]:
     """Kept paragraphs that are a sentence lifted from paragraph ``i``: they do not
     make that sentence redundant in ``i``, where it belongs."""
     own = doc.shingles[i]
-    smaller = [(k, s) for k, s in coverage.sets.items() if k != i and 0 < len(s) < len(own)]
+    smaller = [(k, s) for k in coverage.sharing(own) if k != i and 0 < len(s := coverage.sets[k]) < len(own)]
     if not smaller:
         return []
     members = set(own.tolist())
@@ -728,11 +718,11 @@ def _guard(sentence: str, norm: str, settings: Settings, options: CleanOptions) 
     return None
 
 
-def _best_cover_set(owner: int, shingles: np.ndarray, coverage: _Coverage) -> int | None:
+def _best_cover_set(owner: int, shingles: np.ndarray, coverage: Coverage) -> int | None:
     best, best_share = None, 0.0
-    for k, s in coverage.sets.items():
+    for k in coverage.sharing(shingles):
         if k != owner:
-            share = contained(shingles, s)
+            share = contained(shingles, coverage.sets[k])
             if share > best_share:
                 best, best_share = k, share
     return best
@@ -822,9 +812,13 @@ def _apply(text: str, cuts: list[tuple[int, int]],
     origins: list[np.ndarray] = []
     last = 0
     for point in sorted(set(inserts) | {len(text)}):
-        kept = np.flatnonzero(~deleted[last:point]) + last
-        pieces.append("".join(text[k] for k in kept.tolist()) if len(kept) < point - last
-                      else text[last:point])
+        keep = ~deleted[last:point]
+        kept = np.flatnonzero(keep) + last
+        if len(kept) < point - last:  # the runs of kept characters, as slices
+            edges = np.flatnonzero(np.diff(np.concatenate(([False], keep, [False])).view(np.int8))) + last
+            pieces.extend(text[start:end] for start, end in zip(edges[::2].tolist(), edges[1::2].tolist()))
+        else:
+            pieces.append(text[last:point])
         origins.append(kept)
         for inserted, origin in inserts.get(point, ()):
             pieces.append(inserted)
