@@ -60,10 +60,12 @@ def _one_paragraph_docs() -> list[Doc]:
 def test_removing_sentences_one_by_one_keeps_the_entry_of_the_sentences_left(kind: str, n: int) -> None:
     shingler = Shingler(kind, n)
     rng = random.Random(3)
+    tested = 0
     for doc in _one_paragraph_docs():
         spans = doc.sentences(0)
         if len(spans) < 3:
             continue
+        tested += 1
         coverage = Coverage({0: doc.shingles[0]}, {0: figures_of(doc.norms[0])})
         kept = KeptSentences(doc, 0, shingler)
         alive = list(range(len(spans)))
@@ -80,6 +82,7 @@ def test_removing_sentences_one_by_one_keeps_the_entry_of_the_sentences_left(kin
         kept.settle(coverage)
         # ... and the sorted array it becomes afterwards.
         assert np.array_equal(coverage.sets[0], expected)
+    assert tested >= 5  # the fixtures on one line: paragraphs of many sentences
 
 
 def test_sharing_finds_every_paragraph_that_holds_a_shingle() -> None:
