@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from ..document import Doc
+from ..sketch.sets import ranges, unique
 from ..sketch.shingle import Shingler
 from ..text.normalize import normalize, words
 
@@ -39,12 +40,8 @@ class ShingleIndex:
         """The keys of the sets that hold at least one of ``hashes``."""
         low = np.searchsorted(self._hashes, hashes, side="left")
         high = np.searchsorted(self._hashes, hashes, side="right")
-        sizes = high - low
-        total = int(sizes.sum())
-        if not total:
-            return set()
-        at = np.arange(total, dtype=np.int64) + np.repeat(low - (np.cumsum(sizes) - sizes), sizes)
-        found: set[int] = set(np.unique(self._owners[at]).tolist())
+        at = ranges(low, high - low)
+        found: set[int] = set(unique(self._owners[at]).tolist())
         return found
 
 
@@ -236,7 +233,7 @@ class KeptSentences:
             gone = self._windows([*before_k, self._units_of(k), *after_k])
             new = self._windows([*before_k, *after_k])
             self._unlink(k)
-            if self._total_units() >= self.shingler.n:
+            if self._words >= self.shingler.n:  # a word shingle's units are the words
                 self._shift(k, gone, new, coverage)
                 return
         else:
@@ -300,9 +297,6 @@ class KeptSentences:
             return []
         hashes: list[int] = self.shingler.window_hashes(np.concatenate(pieces)).tolist()
         return hashes
-
-    def _total_units(self) -> int:
-        return self._words  # a word shingle's units are the words
 
     def _shift(self, k: int, gone: list[int], new: list[int], coverage: Coverage) -> None:
         grams = self._grams

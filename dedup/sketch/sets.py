@@ -23,6 +23,12 @@ def unique(values: np.ndarray) -> np.ndarray:
     return ordered[first]
 
 
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indices ``starts[k] .. starts[k] + lengths[k] - 1`` of every range, end to end."""
+    total = int(lengths.sum())
+    return np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total, dtype=np.int64)
+
+
 def union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The distinct values of two arrays, sorted."""
     return unique(np.concatenate((a, b)))
@@ -57,8 +63,7 @@ def intersection_sizes(sets: Sequence[np.ndarray], xs: np.ndarray, ys: np.ndarra
         lengths = np.concatenate((sizes[bx], sizes[by]))
         origins = np.concatenate((starts[bx], starts[by]))
         tags = np.tile(np.arange(last - first, dtype=np.uint64), 2)
-        total = int(lengths.sum())
-        index = np.repeat(origins - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
+        index = ranges(origins, lengths)
         tagged = (np.repeat(tags, lengths) << np.uint64(32)) | flat[index]
         tagged.sort(kind="stable")  # two sorted runs: one merge
         both = tagged[1:][tagged[1:] == tagged[:-1]] >> np.uint64(32)
