@@ -186,9 +186,12 @@ RULES: tuple[Rule, ...] = (
          "as prose, so a code block quoting a paragraph stays.",
          "A Markdown article whose fenced code block repeats paragraph 2 word for word."),
     Rule("KEEP103", "structured-page", "keep",
-         "A page that repeats many different blocks across most of its paragraphs is "
-         "structured (a meal plan, a Q&A, a spec sheet): its repeats and its other "
-         "short-to-medium lines are templates and stay.",
+         "A page, or a run of its paragraphs, that repeats many different blocks across most "
+         "of its paragraphs is structured (a meal plan, a Q&A, a spec sheet): its repeats and "
+         "its other short-to-medium lines are templates and stay. Only repeats filled in with "
+         "different content count: a block doubled in place or pasted again between the same "
+         "neighbours is an artifact, and menus, links and code around the article are left "
+         "out of the count.",
          "A meal plan repeating \"Portion Fix Containers: 1 Green, 1 Red, 1 Yellow\" under "
          "every meal.",
          (Limit("max_template_words", 40, "longer paragraphs are never templates"),
@@ -197,7 +200,8 @@ RULES: tuple[Rule, ...] = (
     Rule("KEEP104", "data-line", "keep",
          "A line of data (quantities, scores, specifications: a fifth or more of its words, "
          "and at least three, are figures) goes only as a verbatim copy; its variants are "
-         "content.",
+         "content. Inside a line, a run of data repeated is never taken for pasted "
+         "headlines (DUP304).",
          "\"Calories: 420, Protein: 32 g, Carbs: 41 g\" under two different recipes.",
          (Limit("min_figures", 3, "figures a data line has"),
           Limit("min_figure_share", 0.2, "share of its words that are figures"),

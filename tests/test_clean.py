@@ -32,6 +32,8 @@ P0 = "Since the storm reached the coast on Monday, emergency crews have worked a
 P1 = "The mayor said in a briefing on Tuesday that more than twelve thousand households were still without electricity."
 P2 = "Engineers from two neighbouring towns arrived with generators and pumps late in the evening on Wednesday."
 P3 = "Forecasters expect drier weather from Thursday, although rivers upstream are still rising and could overflow."
+P4 = "The council will publish the full results of the consultation on its website before the summer recess."
+P5 = "Residents who missed the deadline can still send their comments by post until the end of the month, officials said."
 
 
 def test_fixture_seed_pattern_cleans_to_paragraphs_0_1_and_4_on() -> None:
@@ -107,6 +109,70 @@ def test_template_lines_of_a_structured_page_are_kept() -> None:
     # A meal plan: each meal repeats its heading, timing and a portion line.
     text = (FIXTURES / "meal-plan.txt").read_text(encoding="utf-8")
     assert clean_text(text) == text
+
+
+# What a whole-page converter puts around an article: a menu of links and a footer.
+MENU = "\n".join(f"* [{name}](https://example.com/{name.lower()}/)"
+                 for name in ("Home", "Recipes", "Workouts", "Nutrition", "Community", "Shop", "Login"))
+FOOTER = [
+    "Our editors choose every product on their own; when you buy through the links on this page we may earn a commission.",
+    "The information in this article is for general use only and does not replace the advice of a doctor or a dietitian.",
+    "Join more than two million members who have already changed the way they train and eat, and get a new programme.",
+    "Sign up for the weekly newsletter to receive new recipes, training tips and offers from our partners by email.",
+    "Read next: the ten exercises that build strength without weights, and how to fit them into a busy week at home.",
+    "Read next: what a sports dietitian eats on a rest day, and why she never skips breakfast before an early session.",
+    "Copyright 2020 by the publisher of this site. All rights reserved; no part of it may be copied without permission.",
+    "Questions about your order or your account go to the support team, which answers every message within two days.",
+    "Terms of use, privacy policy and cookie settings apply to every visitor of this website and its mobile applications.",
+    "Follow us on the social networks for daily motivation, live workouts and the stories of members who reached goals.",
+    "Prices shown on this page were correct at the time of publishing and may have changed since then at the retailers.",
+    "Gift cards can be used for memberships, equipment and the nutrition range, and never expire once they are activated.",
+    "The mobile app lets you stream every workout offline, track your meals and message a coach from anywhere at all.",
+    "Our trainers hold national certifications and review each programme with a panel of physicians before its release.",
+    "Shipping is free on orders over fifty dollars to every state, and returns are accepted within thirty days of delivery.",
+    "Members in Canada, the United Kingdom and Australia pay in their own currency and receive the same content as anyone.",
+    "Customer reviews are collected by an independent company and published without edits, whether they are good or bad.",
+    "Accessibility: tell us if any part of the site is hard to use with a screen reader, and we will fix it quickly.",
+    "Careers: we are hiring engineers, designers and writers who care about health, in our offices and fully remote.",
+    "Press enquiries about the company, its founders or its research partnerships go to the communications department.",
+]
+
+
+def test_a_structured_page_among_menus_and_a_footer_keeps_its_templates() -> None:
+    # The footer is most of the page's prose: the meal plan is structured, the page is not.
+    meal_plan = (FIXTURES / "meal-plan.txt").read_text(encoding="utf-8").strip()
+    text = "\n".join([MENU, meal_plan, *FOOTER, MENU]) + "\n"
+    assert clean_text(text) == text
+
+
+def test_a_body_pasted_again_is_not_a_template_when_separators_split_its_first_copy() -> None:
+    # Separators between the items of the first copy do not make each item a block of its own.
+    body = [P0, P1, P2, P3, P4, P5]
+    text = "\n---\n".join(body) + "\n" + "\n".join(body) + "\n" + "\n".join(body)
+    assert paragraphs(clean_text(text)) == paragraphs("\n---\n".join(body))
+
+
+def test_lines_doubled_in_place_are_not_a_template() -> None:
+    # Each link's title scraped twice, straight after itself: a doubled line, not structure.
+    body = [P0, P1, P2, P3, P4, P5]
+    text = "\n".join(line for paragraph in body for line in (paragraph, paragraph))
+    assert paragraphs(clean_text(text)) == body
+
+
+def test_a_line_of_data_pasted_into_a_long_line_stays() -> None:
+    # A meal plan on one line: each meal carries the same portions, glued between sentences.
+    portions = "Portion Fix Containers 1 Green 1 Purple 1 Red 1 Yellow 2 tsp"
+    text = (f"On Monday the lunch is grilled chicken with brown rice and broccoli {portions} Tuesday brings a "
+            f"lentil soup with rye bread and a green salad on the side {portions} Wednesday is baked salmon "
+            "with sweet potato wedges and green beans for everyone in the family.\n")
+    settings = Settings()
+    canonical = canonicalize(analyze(Article("a", text, "a"), settings), settings)
+    assert canonical.text == text
+    assert [(e.kind, e.rule) for e in canonical.kept] == [("span", "KEEP104")]
+    # Without the protection the later copy goes as pasted headlines.
+    unprotected = canonicalize(analyze(Article("a", text, "a"), settings), settings,
+                               CleanOptions(ignore=("KEEP104",)))
+    assert [e.rule for e in unprotected.edits] == ["DUP304"]
 
 
 def test_a_corrected_figure_is_not_lost() -> None:

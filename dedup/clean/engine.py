@@ -23,7 +23,13 @@ from typing import Literal
 
 import numpy as np
 
-from ..detect.templates import data_lines, same_words, strip_trailer, template_paragraphs
+from ..detect.templates import (
+    data_lines,
+    is_data_line,
+    same_words,
+    strip_trailer,
+    template_paragraphs,
+)
 from ..detect.within import shared_shingles
 from ..document import Doc, Memo, analyze, contained, overlap
 from ..options import CleanOptions
@@ -375,7 +381,7 @@ def _once(doc: Doc, settings: Settings, options: CleanOptions, shingler: Shingle
     whole = {**removed, **moves}
     sentence_edits = _remove_sentences(doc, settings, whole, templates, coverage, shingler,
                                        options, kept, protect) if on("DUP201") else []
-    sentence_edits += _span_edits(doc, settings, whole, templates, sentence_edits, options)
+    sentence_edits += _span_edits(doc, settings, whole, templates, sentence_edits, options, kept)
     joins = _joins(doc, whole, sentence_edits) if on("FIX101") else []
     edits = sorted([*removed.values(), *sentence_edits, *joins, *moves.values()],
                    key=lambda e: (e.start, e.kind != "join"))
@@ -628,9 +634,11 @@ def _inner(doc: Doc, i: int, shingler: Shingler) -> InnerSentences:
 
 
 def _span_edits(doc: Doc, settings: Settings, removed: dict[int, Edit], templates: set[int],
-                sentence_edits: list[Edit], options: CleanOptions) -> list[Edit]:
+                sentence_edits: list[Edit], options: CleanOptions, kept: list[Edit]) -> list[Edit]:
     """Copies of text doubled inside a paragraph, then of runs pasted into two, in
-    the prose paragraphs kept whole so far (see :mod:`dedup.clean.spans`)."""
+    the prose paragraphs kept whole so far (see :mod:`dedup.clean.spans`). A pasted
+    run that is a line of data (a meal's portions under every meal of a plan on one
+    line) is a template filled in again, not headlines: it is kept (KEEP104)."""
     edits: list[Edit] = []
     parsed = doc.memo.parsed if doc.memo is not None else {}
 
@@ -655,7 +663,12 @@ def _span_edits(doc: Doc, settings: Settings, removed: dict[int, Edit], template
                       for run in doubled_runs(i, paragraph_words, settings.min_words,
                                               MIN_REFRAIN_WORDS, doubled)]
     if options.on("DUP304"):
-        edits += [_span_edit(doc, run, "pasted") for run in pasted_runs(kept_whole(), settings.min_words)]
+        for run in pasted_runs(kept_whole(), settings.min_words):
+            edit = _span_edit(doc, run, "pasted")
+            if options.on("KEEP104") and is_data_line(normalize(edit.removed)):
+                kept.append(replace(edit, reason="kept", rule="KEEP104"))
+            else:
+                edits.append(edit)
     return edits
 
 

@@ -12,12 +12,21 @@ unless the very same line is on the page again ("Published 11:11 PM EST Nov 19,
 2019" twice): that copy is an artifact, while its variants are not.
 
 Other repeats are first merged into blocks (a repeated pair ``(i, j)`` continues the
-block of ``(i - 1, j - 1)``). A page that repeats many different blocks is a
-structured page (a meal plan, a Q&A, a spec sheet) when most of its paragraphs take
-part: its repeats, and its other short-to-medium lines (the variants of the
-same template), are templates and stay. Scrapers add copies to a page; they do
-not make most of it repeat in many different places. A page with a few repeated
-blocks, or one whose body was pasted twice (one long block), has artifacts.
+block of the pair before it, separators without words in between not counting). A
+page that repeats many different blocks is a structured page (a meal plan, a Q&A, a
+spec sheet) when most of its paragraphs take part: its repeats, and its other
+short-to-medium lines (the variants of the same template), are templates and stay.
+Scrapers add copies to a page; they do not make most of it repeat in many different
+places. A page with a few repeated blocks, or one whose body was pasted twice (one
+long block), has artifacts.
+
+What counts as evidence is what explains a template: a block filled in with
+different content at each copy. A block whose copies have the same paragraph before
+and the same after was pasted again, and one whose second copy follows the first
+straight away was doubled: neither counts. Menus, link lists and code that a
+whole-page converter puts around the article neither count nor dilute; when they,
+or a long footer, still make the whole page fail the test, its densest run of
+repeats is tested instead, and only that run's lines are templates.
 """
 
 from __future__ import annotations
@@ -25,10 +34,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import numpy as np
+
 from ..document import Doc
 from ..rules import limit
 from ..settings import Settings
-from ..text.normalize import words
+from ..text.normalize import normalize, words
 from .unionfind import UnionFind
 
 MAX_TEMPLATE_WORDS = int(limit("KEEP103", "max_template_words"))
@@ -45,6 +56,11 @@ TRAILER = re.compile(
     r"(?:\s*[(\[]\s*(?:Photo(?:graph)?|Image(?: credit)?|Picture|Credit|File|Source)\s*:[^()\[\]]{1,60}[)\]]"
     r"|\s+(?:Photo(?:graph)?|Image|Credit)\s*:[^.:]{1,50}"
     r"|\s*\S*(?:\.\.\.|\u2026))\s*$")
+# Link targets, bare addresses, tags, reference definitions and template fields are
+# not words of the text; code and style sheets have braces, tags, entities, a
+# statement's closing semicolon, an attribute's quoted value or a selector (".menu a,").
+_LINK = re.compile(r"\]\([^)]*\)|\b(?:https?://|www\.)\S+|<[^>]*>|^\s*\[[^\]]+\]:.*$|\{[^}]*\}", re.M)
+_CODE = re.compile(r"[{}<>]|;\s*$|=[\"']|/\*|&\w+;|^\s*[.#][\w-]", re.M)
 # Every match ends the text in ")", "]" or an ellipsis, or has its colon this close to
 # the end: other texts are not searched (the search costs as much as the text is long).
 _TRAILER_REACH = 64
@@ -99,16 +115,78 @@ def repeated_pairs(doc: Doc, settings: Settings, counts: dict[tuple[int, int], i
     return pairs
 
 
-def repeated_blocks(pairs: set[tuple[int, int]]) -> list[list[tuple[int, int]]]:
-    """Repeated pairs merged along diagonals into blocks of consecutive paragraphs."""
+def repeated_blocks(pairs: set[tuple[int, int]], position: dict[int, int]) -> list[list[tuple[int, int]]]:
+    """Repeated pairs merged along diagonals into blocks of consecutive paragraphs;
+    ``position`` numbers the paragraphs that count, so that a separator between two
+    paragraphs of one copy does not split its block."""
+    by_position = {(position[i], position[j]): (i, j) for i, j in pairs}
     blocks: UnionFind[tuple[int, int]] = UnionFind(sorted(pairs))
-    for i, j in pairs:
-        if (i + 1, j + 1) in pairs:
-            blocks.union((i, j), (i + 1, j + 1))
+    for (a, b), pair in by_position.items():
+        after = by_position.get((a + 1, b + 1))
+        if after is not None:
+            blocks.union(pair, after)
     by_root: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for pair in sorted(pairs):
         by_root.setdefault(blocks.find(pair), []).append(pair)
     return list(by_root.values())
+
+
+def is_markup(text: str, nwords: int, min_words: int) -> bool:
+    """Whether a paragraph is navigation or code rather than text: its words are mostly
+    link targets, addresses and tags ("[Facebook](https://facebook.com/...)"), or it
+    has the marks of code or CSS. Whole-page converters put such lines around the
+    article; they are neither evidence of a page's structure nor against it."""
+    if _CODE.search(text):
+        return True
+    left = sum(1 for word in words(normalize(_LINK.sub(" ", text))) if not word.isdigit())
+    return left < max(2, nwords / 2) if nwords >= min_words else left == 0
+
+
+def _same_text(doc: Doc, a: int | None, b: int | None, threshold: float) -> bool:
+    """Whether paragraphs ``a`` and ``b`` (``None``: the page's edge) say the same."""
+    if a is None or b is None:
+        return a is b
+    if a == b or doc.norms[a] == doc.norms[b]:
+        return True
+    first, second = doc.shingles[a], doc.shingles[b]
+    if not len(first) or not len(second):
+        return False
+    shared = len(np.intersect1d(first, second, assume_unique=True))
+    return shared / (len(first) + len(second) - shared) >= threshold
+
+
+def _pasted(doc: Doc, block: list[tuple[int, int]], order: list[int], position: dict[int, int],
+            threshold: float) -> bool:
+    """Whether the second copy of ``block`` follows the first straight away (doubled),
+    or both copies sit between the same paragraphs (pasted again): not a template
+    filled in with different content."""
+    def neighbour(i: int, step: int) -> int | None:
+        at = position[i] + step
+        return order[at] if 0 <= at < len(order) else None
+
+    first = min(i for i, _ in block), max(i for i, _ in block)
+    second = min(j for _, j in block), max(j for _, j in block)
+    if position[second[0]] <= position[first[1]] + 1:
+        return True
+    return (_same_text(doc, neighbour(first[0], -1), neighbour(second[0], -1), threshold)
+            and _same_text(doc, neighbour(first[1], 1), neighbour(second[1], 1), threshold))
+
+
+def _densest_run(order: list[int], repeated: set[int], share: float) -> tuple[int, int] | None:
+    """The run of ``order`` (first and last paragraph) with the largest excess of
+    repeats over ``share`` of its paragraphs: each repeat weighs ``1 - share``, each
+    other paragraph ``-share`` (the maximum-sum subarray)."""
+    best, best_run = 0.0, None
+    total, start = 0.0, 0
+    for at, i in enumerate(order):
+        weight = 1 - share if i in repeated else -share
+        if total <= 0:
+            total, start = weight, at
+        else:
+            total += weight
+        if total > best:
+            best, best_run = total, (order[start], i)
+    return best_run
 
 
 def template_paragraphs(doc: Doc, settings: Settings, counts: dict[tuple[int, int], int], *,
@@ -125,15 +203,31 @@ def template_paragraphs(doc: Doc, settings: Settings, counts: dict[tuple[int, in
 
 def structured_page(doc: Doc, settings: Settings, counts: dict[tuple[int, int], int],
                     eligible: list[int]) -> set[int]:
-    """On a structured page, its repeats and short-to-medium lines (else nothing)."""
-    pairs = repeated_pairs(doc, settings, counts)
-    if not pairs:
+    """The repeats and short-to-medium lines of the structured part of the page, when
+    it has one (else nothing). The evidence is the page's text paragraphs (not
+    markup, not separators) that are prose worth comparing or that repeat; blocks
+    pasted again between the same neighbours are not evidence. The part is the
+    whole page when it passes the test, else its densest run of repeats."""
+    worded = [i for i in range(len(doc.paragraphs)) if doc.nwords[i]]
+    position = {i: at for at, i in enumerate(worded)}
+    text = {i for i in worded if not doc.paragraphs[i].structural
+            and not is_markup(doc.text_of(i), doc.nwords[i], settings.min_words)}
+    pairs = {(i, j) for i, j in repeated_pairs(doc, settings, counts) if i in text and j in text}
+    blocks = [block for block in repeated_blocks(pairs, position)
+              if not _pasted(doc, block, worded, position, settings.threshold)]
+    repeated = {k for block in blocks for pair in block for k in pair}
+    order = sorted(text & (set(eligible) | repeated))
+    if not order:
         return set()
-    blocks = repeated_blocks(pairs)
-    # Distinct repeated content: blocks that repeat the same paragraphs count once.
-    distinct = {min(i for i, _ in block) for block in blocks
-                if any(doc.eligible(i, settings) for i, _ in block)}
-    repeated = {k for pair in pairs for k in pair if doc.eligible(k, settings)}
-    if len(distinct) < MIN_TEMPLATE_BLOCKS or len(repeated) < MIN_REPEATED_SHARE * len(eligible):
-        return set()
-    return {i for i in eligible if doc.nwords[i] <= MAX_TEMPLATE_WORDS} | repeated
+    runs = [(order[0], order[-1]), _densest_run(order, repeated, MIN_REPEATED_SHARE)]
+    for first, last in (run for run in runs if run is not None):
+        inside = [[(i, j) for i, j in block if first <= i and j <= last] for block in blocks]
+        # Distinct repeated content: blocks that repeat the same paragraphs count once.
+        distinct = {min(i for i, _ in block) for block in inside
+                    if any(doc.eligible(i, settings) for i, _ in block)}
+        repeats = {k for block in inside for pair in block for k in pair}
+        if len(distinct) >= MIN_TEMPLATE_BLOCKS and \
+                len(repeats) >= MIN_REPEATED_SHARE * sum(1 for i in order if first <= i <= last):
+            return {i for i in eligible if first <= i <= last and doc.nwords[i] <= MAX_TEMPLATE_WORDS} \
+                | {k for k in repeats if doc.eligible(k, settings)}
+    return set()
