@@ -186,9 +186,9 @@ RULES: tuple[Rule, ...] = (
          "as prose, so a code block quoting a paragraph stays.",
          "A Markdown article whose fenced code block repeats paragraph 2 word for word."),
     Rule("KEEP103", "structured-page", "keep",
-         "A page, or a run of its paragraphs, that repeats many different blocks across most "
-         "of its paragraphs is structured (a meal plan, a Q&A, a spec sheet): its repeats and "
-         "its other short-to-medium lines are templates and stay. Only repeats filled in with "
+         "A page that repeats many different blocks across most of its paragraphs is "
+         "structured (a meal plan, a Q&A, a spec sheet): its repeats and its other "
+         "short-to-medium lines are templates and stay. Only repeats filled in with "
          "different content count: a block doubled in place or pasted again between the same "
          "neighbours is an artifact, and menus, links and code around the article are left "
          "out of the count.",

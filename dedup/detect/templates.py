@@ -24,9 +24,7 @@ What counts as evidence is what explains a template: a block filled in with
 different content at each copy. A block whose copies have the same paragraph before
 and the same after was pasted again, and one whose second copy follows the first
 straight away was doubled: neither counts. Menus, link lists and code that a
-whole-page converter puts around the article neither count nor dilute; when they,
-or a long footer, still make the whole page fail the test, its densest run of
-repeats is tested instead, and only that run's lines are templates.
+whole-page converter puts around the article neither count nor dilute.
 """
 
 from __future__ import annotations
@@ -157,36 +155,20 @@ def _same_text(doc: Doc, a: int | None, b: int | None, threshold: float) -> bool
 
 def _pasted(doc: Doc, block: list[tuple[int, int]], order: list[int], position: dict[int, int],
             threshold: float) -> bool:
-    """Whether the second copy of ``block`` follows the first straight away (doubled),
-    or both copies sit between the same paragraphs (pasted again): not a template
-    filled in with different content."""
+    """Whether ``block`` is one paragraph followed straight away by its copy (doubled),
+    or both its copies sit between the same paragraphs (pasted again): not a template
+    filled in with different content. (A longer block that runs on into its own copy
+    is a list whose items repeat, as in a plan that serves the same meal every day.)"""
     def neighbour(i: int, step: int) -> int | None:
         at = position[i] + step
         return order[at] if 0 <= at < len(order) else None
 
     first = min(i for i, _ in block), max(i for i, _ in block)
     second = min(j for _, j in block), max(j for _, j in block)
-    if position[second[0]] <= position[first[1]] + 1:
+    if len(block) == 1 and position[second[0]] == position[first[0]] + 1:
         return True
     return (_same_text(doc, neighbour(first[0], -1), neighbour(second[0], -1), threshold)
             and _same_text(doc, neighbour(first[1], 1), neighbour(second[1], 1), threshold))
-
-
-def _densest_run(order: list[int], repeated: set[int], share: float) -> tuple[int, int] | None:
-    """The run of ``order`` (first and last paragraph) with the largest excess of
-    repeats over ``share`` of its paragraphs: each repeat weighs ``1 - share``, each
-    other paragraph ``-share`` (the maximum-sum subarray)."""
-    best, best_run = 0.0, None
-    total, start = 0.0, 0
-    for at, i in enumerate(order):
-        weight = 1 - share if i in repeated else -share
-        if total <= 0:
-            total, start = weight, at
-        else:
-            total += weight
-        if total > best:
-            best, best_run = total, (order[start], i)
-    return best_run
 
 
 def template_paragraphs(doc: Doc, settings: Settings, counts: dict[tuple[int, int], int], *,
@@ -203,11 +185,12 @@ def template_paragraphs(doc: Doc, settings: Settings, counts: dict[tuple[int, in
 
 def structured_page(doc: Doc, settings: Settings, counts: dict[tuple[int, int], int],
                     eligible: list[int]) -> set[int]:
-    """The repeats and short-to-medium lines of the structured part of the page, when
-    it has one (else nothing). The evidence is the page's text paragraphs (not
-    markup, not separators) that are prose worth comparing or that repeat; blocks
-    pasted again between the same neighbours are not evidence. The part is the
-    whole page when it passes the test, else its densest run of repeats."""
+    """On a structured page, its repeats and short-to-medium lines (else nothing).
+    The evidence is the page's text paragraphs (not markup, not separators) that are
+    prose worth comparing; blocks doubled or pasted again between the same neighbours
+    are not evidence, and a short line (KEEP101) takes part in a block but is not
+    counted. The templates are the lines from the first text paragraph to the last:
+    the menus and scripts before and after the page's text are not."""
     worded = [i for i in range(len(doc.paragraphs)) if doc.nwords[i]]
     position = {i: at for at, i in enumerate(worded)}
     text = {i for i in worded if not doc.paragraphs[i].structural
@@ -215,19 +198,12 @@ def structured_page(doc: Doc, settings: Settings, counts: dict[tuple[int, int], 
     pairs = {(i, j) for i, j in repeated_pairs(doc, settings, counts) if i in text and j in text}
     blocks = [block for block in repeated_blocks(pairs, position)
               if not _pasted(doc, block, worded, position, settings.threshold)]
-    repeated = {k for block in blocks for pair in block for k in pair}
-    order = sorted(text & (set(eligible) | repeated))
-    if not order:
+    order = text.intersection(eligible)
+    repeated = {k for block in blocks for pair in block for k in pair if doc.eligible(k, settings)}
+    # Distinct repeated content: blocks that repeat the same paragraphs count once.
+    distinct = {min(i for i, _ in block) for block in blocks
+                if any(doc.eligible(i, settings) for i, _ in block)}
+    if not order or len(distinct) < MIN_TEMPLATE_BLOCKS or len(repeated) < MIN_REPEATED_SHARE * len(order):
         return set()
-    runs = [(order[0], order[-1]), _densest_run(order, repeated, MIN_REPEATED_SHARE)]
-    for first, last in (run for run in runs if run is not None):
-        inside = [[(i, j) for i, j in block if first <= i and j <= last] for block in blocks]
-        # Distinct repeated content: blocks that repeat the same paragraphs count once.
-        distinct = {min(i for i, _ in block) for block in inside
-                    if any(doc.eligible(i, settings) for i, _ in block)}
-        repeats = {k for block in inside for pair in block for k in pair}
-        if len(distinct) >= MIN_TEMPLATE_BLOCKS and \
-                len(repeats) >= MIN_REPEATED_SHARE * sum(1 for i in order if first <= i <= last):
-            return {i for i in eligible if first <= i <= last and doc.nwords[i] <= MAX_TEMPLATE_WORDS} \
-                | {k for k in repeats if doc.eligible(k, settings)}
-    return set()
+    first, last = min(order), max(order)
+    return {i for i in eligible if first <= i <= last and doc.nwords[i] <= MAX_TEMPLATE_WORDS} | repeated
