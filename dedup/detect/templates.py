@@ -191,11 +191,15 @@ def structured_page(doc: Doc, settings: Settings, counts: dict[tuple[int, int], 
     are not evidence, and a short line (KEEP101) takes part in a block but is not
     counted. The templates are the lines from the first text paragraph to the last:
     the menus and scripts before and after the page's text are not."""
+    pairs = repeated_pairs(doc, settings, counts)
+    if not pairs:
+        return set()
+    candidates = {k for pair in pairs for k in pair}.union(eligible)
+    text = {i for i in candidates if doc.nwords[i] and not doc.paragraphs[i].structural
+            and not is_markup(doc.text_of(i), doc.nwords[i], settings.min_words)}
+    pairs = {(i, j) for i, j in pairs if i in text and j in text}
     worded = [i for i in range(len(doc.paragraphs)) if doc.nwords[i]]
     position = {i: at for at, i in enumerate(worded)}
-    text = {i for i in worded if not doc.paragraphs[i].structural
-            and not is_markup(doc.text_of(i), doc.nwords[i], settings.min_words)}
-    pairs = {(i, j) for i, j in repeated_pairs(doc, settings, counts) if i in text and j in text}
     blocks = [block for block in repeated_blocks(pairs, position)
               if not _pasted(doc, block, worded, position, settings.threshold)]
     order = text.intersection(eligible)
