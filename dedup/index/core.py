@@ -18,6 +18,7 @@ from ..parallel import batched, ordered_map
 from ..settings import Settings
 from ..sketch.minhash import bands_for_recall, signatures
 from ..sketch.shingle import Shingler
+from .analysis import prepare
 from .interop import signature_of
 from .model import (
     FORMAT,
@@ -35,7 +36,6 @@ from .model import (
     describe,
     doc_entries,
     fingerprints,
-    prepare,
     settings_json,
     signature_keys,
     sort_matches,

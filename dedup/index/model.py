@@ -255,19 +255,6 @@ def analyze_one(article: Article, settings: Settings, shingler: Shingler) -> tup
     return analyzed.docs[0], analyzed.article_sets[0]
 
 
-_SHINGLERS: dict[tuple[str, int], Shingler] = {}
-
-
-def prepare(articles: Sequence[Article], settings: Settings, bands: int, rows: int) -> Batch:
-    """Analyse articles into a :class:`Batch` (pure; runs in worker processes too)."""
-    shingler = _SHINGLERS.setdefault((settings.shingle, settings.ngram),
-                                     Shingler(settings.shingle, settings.ngram))
-    # One vectorised pass over all the paragraphs: several times faster than one
-    # article at a time, and value for value the same.
-    analyzed = analyze_many(list(articles), settings, shingler, with_articles=True)
-    return batch_of(analyzed.docs, settings, shingler, bands, rows, analyzed.article_sets)
-
-
 def fingerprints(sets: Sequence[np.ndarray], settings: Settings, bands: int, rows: int) -> np.ndarray:
     """LSH band keys, one row per set (empty sets get a row that is never looked up)."""
     if not sets:
