@@ -84,6 +84,16 @@ def pack(shingles: np.ndarray) -> bytes:
     return np.ascontiguousarray(shingles, dtype="<u4").tobytes()
 
 
+def pack_many(sets: Sequence[np.ndarray]) -> list[bytes]:
+    """``[pack(s) for s in sets]``, from one conversion of all the values."""
+    if not sets:
+        return []
+    sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+    data = np.concatenate(sets).astype("<u4", copy=False).tobytes()
+    ends = (np.cumsum(sizes) * 4).tolist()
+    return [data[start:end] for start, end in zip([0, *ends[:-1]], ends)]
+
+
 def unpack(data: object) -> np.ndarray:
     """The uint32 values of :func:`pack`; :class:`BadData` for anything else."""
     if not isinstance(data, bytes) or len(data) % 4:

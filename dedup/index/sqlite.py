@@ -50,6 +50,7 @@ from .model import (
     Stored,
     composed_extras,
     pack,
+    pack_many,
     split_key,
     unpack,
     unpack_signature,
@@ -447,14 +448,20 @@ class SqliteStore:
                            [(first_article + i, key) for i, key in enumerate(new_articles)])
             known.update((key, first_article + i) for i, key in enumerate(new_articles))
             extras = composed_extras(batch)
+            sets = list(batch.sets)
+            numbers: list[int | None] = list(batch.paragraph)
+            for i, rest in extras.items():
+                sets[i], numbers[i] = rest, COMPOSED
+            blobs = pack_many(sets)
             updates: list[tuple[int | None, bytes, int]] = []
             fresh: list[tuple[int, int | None, bytes]] = []
-            for i, (owner, paragraph, shingles) in enumerate(zip(batch.owner, batch.paragraph,
-                                                                 batch.sets)):
+            if not old:  # no entry of these articles is stored: every entry is new
+                fresh = list(zip(range(len(batch)), numbers, blobs))
+            for i in range(len(batch) if old else 0):
                 signature = batch.signature(i)
-                whole = pack(shingles)
-                stored, blob = (COMPOSED, pack(extras[i])) if i in extras else (paragraph, whole)
-                reusable = old.get((known[batch.articles[owner]], whole,
+                stored, blob = numbers[i], blobs[i]
+                whole = blob if i not in extras else pack(batch.sets[i])
+                reusable = old.get((known[batch.articles[batch.owner[i]]], whole,
                                     None if signature is None else pack(signature)))
                 if reusable:
                     row = reusable.pop()
@@ -466,11 +473,11 @@ class SqliteStore:
                        rekey)
             db.executemany("UPDATE entries SET paragraph = ?, shingles = ? WHERE id = ?", updates)
             first_entry = db.execute("SELECT coalesce(max(id), 0) + 1 FROM entries").fetchone()[0]
-            inserts = []
-            for n, (i, stored, blob) in enumerate(fresh):
-                signature = batch.signature(i)
-                inserts.append((first_entry + n, known[batch.articles[batch.owner[i]]], stored,
-                                blob, None if signature is None else pack(signature)))
+            owners = [known[key] for key in batch.articles]
+            signatures = [None if s is None else pack(s) for s in batch.signatures] \
+                if batch.signatures else [None] * len(batch)
+            inserts = [(first_entry + n, owners[batch.owner[i]], stored, blob, signatures[i])
+                       for n, (i, stored, blob) in enumerate(fresh)]
             db.executemany("INSERT INTO entries (id, article, paragraph, shingles, signature)"
                            " VALUES (?, ?, ?, ?, ?)", inserts)
             if fresh:
