@@ -22,7 +22,7 @@ from ..sketch.sets import unique
 from ..sketch.shingle import Shingler
 
 FORMAT = "dedup-minhash-index"
-# 1: a row per band and entry.  2: packed chunks (see postings.py), MinHash entries.
+# Redis: 1, entries and buckets; 2, MinHash entries. SQLite has its own (sqlite.py).
 SCHEMA_VERSION = 2
 
 EntryKind = Literal["article", "paragraph"]
