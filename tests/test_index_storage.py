@@ -18,7 +18,7 @@ from conftest import FIXTURES, ROOT
 from test_index import FLOOD, UNRELATED, articles, corpus, synthetic_article
 
 from dedup import MinHashIndex
-from dedup.index import postings
+from dedup.index import IndexVersionError, postings
 from dedup.index.model import COMPOSED, Stored, analyze_one
 from dedup.io.reader import Article
 
@@ -329,8 +329,13 @@ def _schema_2_file(tmp_path: Path, count: int) -> tuple[Path, list[str], list]:
     return path, probes, [[tuple(m) for m in found] for found in json.loads(made.stdout)]
 
 
-def test_a_schema_2_index_is_upgraded_in_place_to_7_byte_records(tmp_path: Path) -> None:
+def test_a_schema_2_index_is_upgraded_in_place_to_7_byte_records(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path, probes, before = _schema_2_file(tmp_path, 1200)
+    with monkeypatch.context() as patch:  # where it cannot be written, it cannot be read
+        patch.setattr("dedup.index.sqlite.os.access", lambda *_: False)
+        with pytest.raises(IndexVersionError, match="schema 2 must be upgraded to 3"):
+            MinHashIndex(path, create=False)
     bits = prefix_bits(path)
     assert 8 <= bits < postings.MAX_BITS  # a size whose records schema 3 narrows
     with sqlite3.connect(path) as db:
@@ -355,17 +360,14 @@ def test_a_schema_2_index_is_upgraded_in_place_to_7_byte_records(tmp_path: Path)
     assert chunk_records(path) == expected_records(path)
 
 
-def test_a_small_schema_2_index_keeps_its_records_and_opens_read_only(tmp_path: Path) -> None:
+def test_a_small_schema_2_index_keeps_its_records_and_opens_read_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path, probes, before = _schema_2_file(tmp_path, 20)
     assert prefix_bits(path) < 8  # records of the same layout in both schemas
-    with sqlite3.connect(path) as db:
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    path.chmod(0o444)
-    try:
+    with monkeypatch.context() as patch:  # a file this process may not write (even as root)
+        patch.setattr("dedup.index.sqlite.os.access", lambda *_: False)
         with MinHashIndex(path, create=False) as index:  # read as it is
             assert results(index, probes) == before
-    finally:
-        path.chmod(0o644)
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT version FROM schema_version").fetchone()[0] == 2
     with MinHashIndex(path, create=False) as index:  # upgraded where it can be written
