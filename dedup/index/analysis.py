@@ -20,10 +20,11 @@ import numpy as np
 from ..document import analyze_many
 from ..io.reader import Article
 from ..settings import Settings
+from ..sketch.minhash import band_keys, signatures
 from ..sketch.shingle import _NON_WORD_TO_SPACE, Shingler, _word_spans, hash_spans, split
 from ..text.normalize import _WORD, normalize_many
 from ..text.segment import Paragraph, segment
-from .model import Batch, batch_of, fingerprints
+from .model import Batch, batch_of, composed_extras
 
 # ASCII bytes to what normalising and keeping word characters makes of them: letters
 # lowercased, other word characters kept, everything else a space.
@@ -91,8 +92,25 @@ def index_batch(articles: Sequence[Article], settings: Settings, shingler: Shing
             batch.owner.append(owner)
             batch.paragraph.append(number)
             batch.sets.append(shingles)
-    batch.keys = fingerprints(batch.sets, settings, bands, rows)
+    batch.extras = composed_extras(batch)
+    batch.keys = band_keys(_signatures(batch, settings), bands, rows)
     return batch
+
+
+def _signatures(batch: Batch, settings: Settings) -> np.ndarray:
+    """The entries' signatures. A whole article stored as its extras has the union of
+    its extras and its paragraphs' sets, so its signature is their signatures' minimum:
+    the signatures hash each of its shingles once instead of twice."""
+    extras = batch.extras or {}
+    sets = [extras.get(i, shingles) for i, shingles in enumerate(batch.sets)]
+    sigs = signatures(sets, settings.num_perm, settings.seed)
+    if extras:
+        # An article's entries are its whole entry and then its paragraphs.
+        wholes = np.array([i for i, p in enumerate(batch.paragraph) if p is None], dtype=np.int64)
+        lowest = np.minimum.reduceat(sigs, wholes, axis=0)
+        composed = np.array([i in extras for i in wholes.tolist()], dtype=bool)
+        sigs[wholes[composed]] = lowest[composed]
+    return sigs
 
 
 def _eligible(paragraph: Paragraph, words: int, settings: Settings) -> bool:

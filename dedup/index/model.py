@@ -125,6 +125,8 @@ class Batch:
     keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.uint64))
     # The signature of an entry inserted as a MinHash (no shingles); empty: none.
     signatures: list[np.ndarray | None] = field(default_factory=list)
+    # composed_extras(self) when already computed.
+    extras: dict[int, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.owner)

@@ -478,7 +478,7 @@ class SqliteStore:
             db.executemany("INSERT INTO articles (id, key) VALUES (?, ?)",
                            [(first_article + i, key) for i, key in enumerate(new_articles)])
             known.update((key, first_article + i) for i, key in enumerate(new_articles))
-            extras = composed_extras(batch)
+            extras = composed_extras(batch) if batch.extras is None else batch.extras
             sets = list(batch.sets)
             numbers: list[int | None] = list(batch.paragraph)
             for i, rest in extras.items():
