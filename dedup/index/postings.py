@@ -135,7 +135,7 @@ def unpack_chunk(chunk: int, data: object, bits: int,
 def group(band: int, keys32: np.ndarray, ids: np.ndarray, bits: int) -> Iterator[tuple[int, bytes]]:
     """The records of one band grouped into chunks: ``(chunk id, records)`` in id order."""
     if not len(ids):
-        return
+        return iter(())
     slots = _slots(keys32, bits).astype(np.uint16)  # 16-bit: numpy sorts it by radix
     order = np.argsort(slots, kind="stable")
     slots = slots[order]
@@ -143,10 +143,11 @@ def group(band: int, keys32: np.ndarray, ids: np.ndarray, bits: int) -> Iterator
     data = records.tobytes()
     starts = np.flatnonzero(np.r_[True, slots[1:] != slots[:-1]])
     ends = np.r_[starts[1:], len(slots)]
-    base = band << 16
     size = records.dtype.itemsize
-    for start, end, slot in zip(starts.tolist(), ends.tolist(), slots[starts].tolist()):
-        yield base | slot, data[start * size: end * size]
+    chunks = ((band << 16) | slots[starts].astype(np.int64)).tolist()
+    # Built as lists in one go: a band has up to 65,536 chunks.
+    return zip(chunks, [data[start:end] for start, end in
+                        zip((starts * size).tolist(), (ends * size).tolist())])
 
 
 def removals(ids: np.ndarray, keys: np.ndarray, bits: int) -> dict[int, set[int]]:
