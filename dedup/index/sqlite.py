@@ -6,8 +6,9 @@ Layout (schema 3):
   little-endian uint32 bytes, and the signature of an entry inserted as a MinHash);
 * ``chunks`` (id, records): the LSH tables packed as :mod:`.postings` describes, one
   row per band and key prefix (``prefix_bits`` in ``meta``, up to 16, grown with the
-  index), so an entry costs 42 x 6 bytes there instead of 42 rows. A query reads one
-  chunk per band of each of its sets, by rowid.
+  index), so an entry costs 42 records of 6 bytes there (7 with 8 to 15 prefix bits,
+  8 below) instead of 42 rows. A query reads one chunk per band of each of its sets,
+  by rowid.
 
 Writes are buffered per transaction: band keys wait in memory (spilled to a
 temporary table past ``buffer_size`` entries) and are written chunk by chunk, in
@@ -18,7 +19,9 @@ transactions and a busy timeout let several processes add and query at once; a n
 index is made in a temporary file and linked into place, so no process ever sees a
 half-made one. Everything stored is plain data: integers, text and bytes.
 
-Schema 1 (a ``bands`` row per band and entry) is upgraded in place when opened.
+Older files are upgraded in place when opened: schema 1 (a ``bands`` row per band
+and entry) and schema 2 (8-byte records below 16 prefix bits). The SQLite schema is
+versioned apart from Redis's (:data:`~dedup.index.model.SCHEMA_VERSION`).
 """
 
 from __future__ import annotations
