@@ -103,7 +103,7 @@ class Corpus:
     def __init__(self) -> None:
         self.real = real_articles()
         with tempfile.TemporaryDirectory() as folder, MinHashIndex(Path(folder) / "i.sqlite") as index:
-            from dedup.index.model import prepare
+            from dedup.index.analysis import prepare
 
             batch = prepare([Article(i, t, i) for i, t in self.real], index.settings,
                             index.bands, index.rows)
@@ -163,7 +163,7 @@ def bench_size(corpus: Corpus, paragraphs: int, work: Path, args: argparse.Names
     index.close()
 
     def analysis() -> None:  # the same articles, analysed only: the rest is the index's
-        from dedup.index.model import prepare
+        from dedup.index.analysis import prepare
 
         for start in range(0, len(articles), 1000):
             prepare(articles[start: start + 1000], settings, bands, rows)
@@ -225,7 +225,8 @@ def bench_size(corpus: Corpus, paragraphs: int, work: Path, args: argparse.Names
 
 def signatures_of(articles: Sequence[Article], entries: int) -> list[tuple[str, np.ndarray]]:
     """The first ``entries`` entries' keys and signatures, as the index makes them."""
-    from dedup.index.model import entry_key, prepare
+    from dedup.index.analysis import prepare
+    from dedup.index.model import entry_key
     from dedup.settings import Settings
     from dedup.sketch.minhash import signatures
 

@@ -1,16 +1,16 @@
 """The pre-commit check at commit time: 10 staged articles against a 1M-paragraph index.
 
-    python benchmarks/bench_precommit.py              # reuses bench_index.py's cached 1M index
+    python benchmarks/bench_precommit.py              # builds a 1M-paragraph index once
     python benchmarks/bench_precommit.py --repeat 9
     python benchmarks/bench_precommit.py --index other.sqlite
 
-The index is the one ``benchmarks/bench_index.py`` builds and keeps in
-benchmarks/results/ (1M synthetic paragraphs in 100,000 articles). When that cache
-is missing, incomplete or made by an older version of dedup, this benchmark builds
-its own with the same generator, ``precommit-index-1000000.sqlite`` (about 15
-minutes on two cores, once). A temporary git repository holds a ``pyproject.toml`` naming the index and 10 staged
-articles: 8 new ones, 1 near-duplicate of an indexed article and 1 with a repeated
-intro. ``dedup-check`` runs on them as pre-commit runs it, in a fresh process, and
+The index holds 1M paragraphs of ``benchmarks/bench_index.py``'s corpus (the real
+Reuters and BBC articles, then copies with each line's words shuffled), kept in
+benchmarks/results/ as ``precommit-index-1000000.sqlite`` and built when it is
+missing, incomplete or made by an older version of dedup (a few minutes on two
+cores, once). A temporary git repository holds a ``pyproject.toml`` naming the index
+and 10 staged articles: 8 new ones (copies not indexed), 1 near-duplicate of an
+indexed article and 1 BBC copy with its first paragraph pasted again. ``dedup-check`` runs on them as pre-commit runs it, in a fresh process, and
 must fail naming the two problem articles and nothing else.
 
 Reported, as the median of ``--repeat`` runs after one warm-up (and the first run
@@ -37,12 +37,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_index import GENERATOR, PARAGRAPHS_PER_ARTICLE, RESULTS, Corpus, build  # noqa: E402
+from bench_index import RESULTS, Corpus, near_duplicate  # noqa: E402
 
 from dedup.index import IndexStoreError, MinHashIndex  # noqa: E402
+from dedup.io.reader import Article  # noqa: E402
 
 SIZE = 1_000_000
 STAGED = 10
+GENERATOR = 2  # bump when the corpus changes, to invalidate the cache (1: synthetic words)
 BIN = Path(sys.executable).parent
 
 
@@ -69,18 +71,22 @@ def usable(path: Path, meta: Path, articles: int) -> bool:
         return False
 
 
-def cached_index(size: int, jobs: int) -> Path:
-    """bench_index.py's cached index of ``size`` paragraphs when it is usable, else this
-    benchmark's own copy, built once (the shared one may be being rebuilt meanwhile)."""
-    articles = size // PARAGRAPHS_PER_ARTICLE
-    for stem in (f"index-{size}", f"precommit-index-{size}"):
-        path, meta = RESULTS / f"{stem}.sqlite", RESULTS / f"{stem}.json"
-        if usable(path, meta, articles):
-            return path
+def cached_index(size: int, jobs: int, corpus: Corpus) -> Path:
+    """The index of ``size`` paragraphs kept in results/, built when it is not usable."""
+    articles = corpus.articles_for(size)
+    path, meta = RESULTS / f"precommit-index-{size}.sqlite", RESULTS / f"precommit-index-{size}.json"
+    if usable(path, meta, articles):
+        return path
     print(f"{size:,} paragraphs: building {path.name} ...", file=sys.stderr, flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    built = build(path, articles, Corpus(), jobs) | {"generator": GENERATOR}
-    meta.write_text(json.dumps(built))
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    started = time.perf_counter()
+    with MinHashIndex(path) as index, index.insertion_session():
+        index.add_articles((Article(id=corpus.key(i), text=corpus.text(i), source=corpus.key(i))
+                            for i in range(articles)), batch_size=1000, jobs=jobs)
+    meta.write_text(json.dumps({"generator": GENERATOR, "articles": articles,
+                                "build_s": time.perf_counter() - started}))
     return path
 
 
@@ -92,12 +98,17 @@ def staged_repo(root: Path, index: Path | None, corpus: Corpus, articles: int) -
     (root / "pyproject.toml").write_text(config, encoding="utf-8")
     news = root / "news"
     news.mkdir(exist_ok=True)
-    for k in range(STAGED - 2):  # new: same generator, not indexed
-        (news / f"new-{k}.txt").write_text(corpus.article(articles + k, salt=3), encoding="utf-8")
-    (news / "near-duplicate.txt").write_text(corpus.near_duplicate(articles // 2),
+    for k in range(STAGED - 2):  # new: copies of the same articles, not indexed
+        (news / f"new-{k}.txt").write_text(corpus.text(articles + k), encoding="utf-8")
+    (news / "near-duplicate.txt").write_text(near_duplicate(corpus.text(articles // 2)),
                                              encoding="utf-8")
-    paragraphs = corpus.paragraphs(articles + 99, salt=3)
-    paragraphs.insert(2, paragraphs[0])  # the intro pasted again
+    # A BBC copy beyond the index (BBC articles come after Reuters'): title, then one
+    # paragraph per block.
+    real = len(corpus.real)
+    bbc = next(i for i in range(articles + 99, articles + 99 + real)
+               if corpus.key(i).startswith("bbc/"))
+    paragraphs = corpus.text(bbc).strip().split("\n\n")
+    paragraphs.insert(3, paragraphs[1])  # the intro pasted again
     (news / "repeated-intro.txt").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
     subprocess.run(["git", "add", "news", "pyproject.toml"], cwd=root, check=True)
     return ["news/near-duplicate.txt", "news/repeated-intro.txt"]
@@ -128,15 +139,15 @@ class Timing:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--index", type=Path, help="an existing index [bench_index.py's 1M cache]")
+    parser.add_argument("--index", type=Path, help="an existing index [results/' 1M cache]")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each command [5]")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="processes analysing articles if the index must be built [all cores]")
     args = parser.parse_args(argv)
-    index = (args.index or cached_index(SIZE, args.jobs)).resolve()
+    corpus = Corpus()
+    index = (args.index or cached_index(SIZE, args.jobs, corpus)).resolve()
     with MinHashIndex(index, create=False) as opened:
         stats = opened.stats()
-    corpus = Corpus()
     scratch = Path(tempfile.mkdtemp(prefix="bench-precommit-"))
     try:
         with_index = scratch / "with-index"

@@ -1,5 +1,5 @@
 """The SQLite layout: packed chunks that always hold exactly the stored entries' band keys,
-bulk and incremental loads alike, atomic creation, and the upgrade of schema 1 files."""
+bulk and incremental loads alike, atomic creation, and the upgrade of schema 1 and 2 files."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from conftest import FIXTURES, ROOT
 from test_index import FLOOD, UNRELATED, articles, corpus, synthetic_article
 
 from dedup import MinHashIndex
-from dedup.index import postings
+from dedup.index import IndexVersionError, postings
 from dedup.index.model import COMPOSED, Stored, analyze_one
 from dedup.io.reader import Article
 
@@ -176,7 +176,7 @@ def test_the_file_is_wal_and_plain_data(tmp_path: Path) -> None:
         types = {t for (t,) in db.execute("SELECT DISTINCT typeof(records) FROM chunks")}
         assert types == {"blob"}
         version = db.execute("SELECT version FROM schema_version").fetchone()[0]
-        assert version == 2
+        assert version == 3
 
 
 CREATOR = """
@@ -213,22 +213,33 @@ with MinHashIndex(path) as index:
 """
 
 
-def _schema_1_code(target: Path) -> Path:
-    """The dedup package as of the last commit whose index wrote schema 1."""
+def _old_code(target: Path, change: str, path: str) -> Path:
+    """The dedup package as of the commit before the last one that changed the number
+    of occurrences of ``change`` in ``path`` (the code that wrote an older schema)."""
     try:
         found = subprocess.run(
-            ["git", "-C", str(ROOT), "log", "-1", "--format=%H", "-S", "SCHEMA_VERSION = 1",
-             "--", "dedup/index/model.py"], capture_output=True, text=True, check=True)
+            ["git", "-C", str(ROOT), "log", "-1", "--format=%H", "-S", change, "--", path],
+            capture_output=True, text=True, check=True)
         commit = found.stdout.strip()
+        if not commit:
+            pytest.skip(f"no commit in the history changed {change!r}")
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", f"{commit}^", "dedup"],
                                  capture_output=True, check=True)
     except (OSError, subprocess.CalledProcessError):
-        pytest.skip("needs the git history of dedup (the schema 1 code)")
-    if not commit:
-        pytest.skip("no commit in the history wrote schema 1")
+        pytest.skip("needs the git history of dedup (the code of the older schema)")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(target, filter="data")
     return target
+
+
+def _schema_1_code(target: Path) -> Path:
+    """The dedup package as of the last commit whose index wrote schema 1."""
+    return _old_code(target, "SCHEMA_VERSION = 1", "dedup/index/model.py")
+
+
+def _schema_2_code(target: Path) -> Path:
+    """The dedup package as of the last commit whose SQLite index wrote schema 2."""
+    return _old_code(target, "SCHEMA_VERSION = 3", "dedup/index/sqlite.py")
 
 
 def test_a_schema_1_index_is_upgraded_in_place(tmp_path: Path) -> None:
@@ -251,12 +262,12 @@ def test_a_schema_1_index_is_upgraded_in_place(tmp_path: Path) -> None:
         assert len(index) == 7
     assert after == before and after[0] and not after[-1]
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT version FROM schema_version").fetchone()[0] == 2
+        assert db.execute("SELECT version FROM schema_version").fetchone()[0] == 3
         tables = {t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert db.execute("PRAGMA freelist_count").fetchone()[0] == 0  # vacuumed
     assert "bands" not in tables and "chunks" in tables
     assert chunk_records(path) == expected_records(path)
-    with MinHashIndex(path) as index:  # and it goes on as a schema 2 index
+    with MinHashIndex(path) as index:  # and it goes on as a schema 3 index
         index.add("flood-2", FLOOD)
         assert {m.article for m in index.query(FLOOD) if m.kind == "article"} >= {"flood-2"}
 
@@ -282,3 +293,85 @@ def test_opening_and_querying_read_only_what_they_need(tmp_path: Path) -> None:
                              index._store.db.execute(f"EXPLAIN QUERY PLAN {statement}"))
     assert plans and not [p for p in plans if p.startswith("SCAN")
                           and any(t in p for t in ("chunks", "entries", "articles"))], plans
+
+
+V2_WRITER = """
+import json, sys
+from dedup import Article, MinHashIndex, iter_inputs
+path, corpus, probes = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+with MinHashIndex(path) as index:
+    with index.insertion_session():
+        index.add_articles(a for a in iter_inputs([corpus]) if isinstance(a, Article))
+    index.add("gone", probes[0])
+    index.remove("gone")
+    print(json.dumps([[(m.key, m.jaccard, m.containment) for m in index.query(t)]
+                      for t in probes]))
+"""
+
+
+def _schema_2_file(tmp_path: Path, count: int) -> tuple[Path, list[str], list]:
+    """An index of ``count`` synthetic articles written by the schema 2 code, the
+    probes and what that code found for them."""
+    code = _schema_2_code(tmp_path / "v2")
+    rng = random.Random(count)
+    texts = [synthetic_article(rng, rng.randint(1, 4)) for _ in range(count)]
+    corpus_file = tmp_path / "corpus.jsonl"
+    corpus_file.write_text("".join(json.dumps({"id": f"a{i}", "text": t}) + "\n"
+                                   for i, t in enumerate([FLOOD, *texts])), encoding="utf-8")
+    probes = [FLOOD.replace("four", "five"), texts[3], texts[-1].split("\n\n")[0], UNRELATED]
+    path = tmp_path / "old.sqlite"
+    made = subprocess.run([sys.executable, "-c", V2_WRITER, str(path), str(corpus_file),
+                           json.dumps(probes)], capture_output=True, text=True, check=True,
+                          env={"PYTHONPATH": str(code), "PATH": "/usr/bin:/bin"}, timeout=300,
+                          cwd=tmp_path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT version FROM schema_version").fetchone()[0] == 2
+    return path, probes, [[tuple(m) for m in found] for found in json.loads(made.stdout)]
+
+
+def test_a_schema_2_index_is_upgraded_in_place_to_7_byte_records(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, probes, before = _schema_2_file(tmp_path, 1200)
+    with monkeypatch.context() as patch:  # where it cannot be written, it cannot be read
+        patch.setattr("dedup.index.sqlite.os.access", lambda *_: False)
+        with pytest.raises(IndexVersionError, match="schema 2 must be upgraded to 3"):
+            MinHashIndex(path, create=False)
+    bits = prefix_bits(path)
+    assert 8 <= bits < postings.MAX_BITS  # a size whose records schema 3 narrows
+    with sqlite3.connect(path) as db:
+        old_sizes = {len(r) for (r,) in db.execute("SELECT records FROM chunks")}
+    assert all(size % 8 == 0 for size in old_sizes) and any(size % 7 for size in old_sizes)
+    old_bytes = path.stat().st_size
+
+    with MinHashIndex(path, create=False) as index:
+        after = results(index, probes)
+        assert len(index) == 1201
+    assert after == before and after[0] and not after[-1]
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT version FROM schema_version").fetchone()[0] == 3
+        assert db.execute("PRAGMA freelist_count").fetchone()[0] == 0  # vacuumed
+        sizes = {len(r) for (r,) in db.execute("SELECT records FROM chunks")}
+    assert all(size % 7 == 0 for size in sizes)
+    assert prefix_bits(path) == bits and path.stat().st_size < old_bytes
+    assert chunk_records(path) == expected_records(path)
+    with MinHashIndex(path) as index:  # and it goes on as a schema 3 index
+        index.add("flood-2", FLOOD)
+        assert {m.article for m in index.query(FLOOD) if m.kind == "article"} >= {"flood-2", "a0"}
+    assert chunk_records(path) == expected_records(path)
+
+
+def test_a_small_schema_2_index_keeps_its_records_and_opens_read_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, probes, before = _schema_2_file(tmp_path, 20)
+    assert prefix_bits(path) < 8  # records of the same layout in both schemas
+    with monkeypatch.context() as patch:  # a file this process may not write (even as root)
+        patch.setattr("dedup.index.sqlite.os.access", lambda *_: False)
+        with MinHashIndex(path, create=False) as index:  # read as it is
+            assert results(index, probes) == before
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT version FROM schema_version").fetchone()[0] == 2
+    with MinHashIndex(path, create=False) as index:  # upgraded where it can be written
+        assert results(index, probes) == before
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT version FROM schema_version").fetchone()[0] == 3
+    assert chunk_records(path) == expected_records(path)

@@ -18,10 +18,10 @@ from ..parallel import batched, ordered_map
 from ..settings import Settings
 from ..sketch.minhash import bands_for_recall, signatures
 from ..sketch.shingle import Shingler
+from .analysis import prepare
 from .interop import signature_of
 from .model import (
     FORMAT,
-    SCHEMA_VERSION,
     Batch,
     DamagedIndexError,
     DuplicateKeyError,
@@ -35,7 +35,6 @@ from .model import (
     describe,
     doc_entries,
     fingerprints,
-    prepare,
     settings_json,
     signature_keys,
     sort_matches,
@@ -111,7 +110,8 @@ class MinHashIndex:
                 meta = self._store.create(new_meta(settings or Settings()))
             self.settings, self.bands, self.rows = _load_meta(self.location, meta, settings)
             self._store.num_perm = self.settings.num_perm
-            if int(meta.get("schema_version", SCHEMA_VERSION)) < SCHEMA_VERSION:
+            current = self._store.schema_version
+            if int(meta.get("schema_version", current)) < current:
                 self._store.upgrade(self._rekey)
         except BaseException:
             self._store.close()

@@ -22,7 +22,7 @@ from ..sketch.sets import unique
 from ..sketch.shingle import Shingler
 
 FORMAT = "dedup-minhash-index"
-# 1: a row per band and entry.  2: packed chunks (see postings.py), MinHash entries.
+# Redis: 1, entries and buckets; 2, MinHash entries. SQLite has its own (sqlite.py).
 SCHEMA_VERSION = 2
 
 EntryKind = Literal["article", "paragraph"]
@@ -84,6 +84,16 @@ def pack(shingles: np.ndarray) -> bytes:
     return np.ascontiguousarray(shingles, dtype="<u4").tobytes()
 
 
+def pack_many(sets: Sequence[np.ndarray]) -> list[bytes]:
+    """``[pack(s) for s in sets]``, from one conversion of all the values."""
+    if not sets:
+        return []
+    sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+    data = np.concatenate(sets).astype("<u4", copy=False).tobytes()
+    ends = (np.cumsum(sizes) * 4).tolist()
+    return [data[start:end] for start, end in zip([0, *ends[:-1]], ends)]
+
+
 def unpack(data: object) -> np.ndarray:
     """The uint32 values of :func:`pack`; :class:`BadData` for anything else."""
     if not isinstance(data, bytes) or len(data) % 4:
@@ -115,6 +125,8 @@ class Batch:
     keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.uint64))
     # The signature of an entry inserted as a MinHash (no shingles); empty: none.
     signatures: list[np.ndarray | None] = field(default_factory=list)
+    # composed_extras(self) when already computed.
+    extras: dict[int, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.owner)
@@ -255,19 +267,6 @@ def analyze_one(article: Article, settings: Settings, shingler: Shingler) -> tup
     return analyzed.docs[0], analyzed.article_sets[0]
 
 
-_SHINGLERS: dict[tuple[str, int], Shingler] = {}
-
-
-def prepare(articles: Sequence[Article], settings: Settings, bands: int, rows: int) -> Batch:
-    """Analyse articles into a :class:`Batch` (pure; runs in worker processes too)."""
-    shingler = _SHINGLERS.setdefault((settings.shingle, settings.ngram),
-                                     Shingler(settings.shingle, settings.ngram))
-    # One vectorised pass over all the paragraphs: several times faster than one
-    # article at a time, and value for value the same.
-    analyzed = analyze_many(list(articles), settings, shingler, with_articles=True)
-    return batch_of(analyzed.docs, settings, shingler, bands, rows, analyzed.article_sets)
-
-
 def fingerprints(sets: Sequence[np.ndarray], settings: Settings, bands: int, rows: int) -> np.ndarray:
     """LSH band keys, one row per set (empty sets get a row that is never looked up)."""
     if not sets:
@@ -286,7 +285,8 @@ def composed_extras(batch: Batch) -> dict[int, np.ndarray]:
     n-grams across paragraph ends and short lines). Batch index -> extras.
 
     One vectorised pass over the batch: sets are tagged with their article (the high
-    32 bits) so that one ``np.isin`` compares every article with its own paragraphs.
+    32 bits), so that one sorted membership test compares every article with its own
+    paragraphs.
     """
     wholes: list[tuple[int, int]] = []
     parts: list[tuple[int, int]] = []
@@ -297,16 +297,21 @@ def composed_extras(batch: Batch) -> dict[int, np.ndarray]:
         return {}
 
     def tagged(items: list[tuple[int, int]]) -> np.ndarray:
-        if not items:
-            return np.zeros(0, dtype=np.uint64)
-        return np.concatenate([(np.uint64(owner) << np.uint64(32))
-                               | batch.sets[i].astype(np.uint64) for owner, i in items])
+        sets = [batch.sets[i] for _, i in items]
+        sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+        owners = np.array([owner for owner, _ in items], dtype=np.uint64)
+        flat: np.ndarray = (np.repeat(owners, sizes) << np.uint64(32)) \
+            | np.concatenate(sets).astype(np.uint64)
+        return flat
 
     whole_flat, part_flat = tagged(wholes), unique(tagged(parts))
-    outside = part_flat[~np.isin(part_flat, whole_flat)] >> np.uint64(32)
+    # Entries come in article order and each set is sorted: whole_flat is sorted
+    # unless a caller broke that order.
+    ordered = whole_flat if is_sorted(whole_flat) else np.sort(whole_flat)
+    outside = part_flat[~members(part_flat, ordered)] >> np.uint64(32)
     unfit = set(unique(outside).tolist())
     with_parts = {owner for owner, _ in parts}
-    missing = ~np.isin(whole_flat, part_flat)
+    missing = ~members(whole_flat, part_flat)
     out: dict[int, np.ndarray] = {}
     start = 0
     for owner, i in wholes:
@@ -315,6 +320,20 @@ def composed_extras(batch: Batch) -> dict[int, np.ndarray]:
             out[i] = batch.sets[i][missing[start:end]]
         start = end
     return out
+
+
+def is_sorted(values: np.ndarray) -> bool:
+    return len(values) < 2 or bool((values[1:] >= values[:-1]).all())
+
+
+def members(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """``np.isin(values, ordered)`` for a sorted ``ordered``, by binary search (numpy's
+    isin builds a hash table since 2.3, several times slower here)."""
+    if not len(ordered):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(ordered, values)
+    found: np.ndarray = ordered[np.minimum(at, len(ordered) - 1)] == values
+    return found
 
 
 def signature_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:

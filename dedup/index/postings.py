@@ -8,11 +8,13 @@ records whose ``rem`` matches.
 
 The prefix bits grow with the index (about 16 records per chunk): a million entries
 use all 16, and their records are 6 bytes (a 16-bit ``rem``), so the table costs 42
-bands x ~6.5 bytes per entry, against ~30 bytes for a row per band and entry. Below
-16 bits a ``rem`` takes 32 bits (8-byte records): every record keeps all of ``key32``,
-so the chunks can be regrouped with more bits without recomputing any key. Chunk ids
-are ``band << 16 | slot``, the slot being the prefix left-aligned in 16 bits, so a
-band's chunks keep their id range whatever the prefix bits.
+bands x ~6.5 bytes per entry, against ~30 bytes for a row per band and entry. With 8
+to 15 bits a ``rem`` is stored in 24 bits (7-byte records), below 8 in 32 (8 bytes):
+prefix and ``rem`` always hold all of ``key32``, so the chunks can be regrouped with
+more bits without recomputing any key. (Schema 2 kept 32-bit ``rem`` values below 16
+bits: :func:`legacy_record`.) Chunk ids are ``band << 16 | slot``, the slot being the
+prefix left-aligned in 16 bits, so a band's chunks keep their id range whatever the
+prefix bits.
 
 Two keys that differ only below the top 32 bits share a record (odds of one in four
 billion per lookup): that only adds a candidate, which verification rejects.
@@ -29,6 +31,7 @@ from ..sketch.sets import unique
 MAX_BITS = 16
 TARGET = 16  # records per chunk the prefix bits aim at
 RECORD16 = np.dtype([("rem", "<u2"), ("id", "<u4")])
+RECORD24 = np.dtype([("rem", "<u2"), ("high", "u1"), ("id", "<u4")])  # rem | high << 16
 RECORD32 = np.dtype([("rem", "<u4"), ("id", "<u4")])
 MAX_ENTRY_ID = (1 << 32) - 1
 _SLOT = 0xFFFF
@@ -46,7 +49,35 @@ def prefix_bits_for(entries: int) -> int:
 
 
 def record(bits: int) -> np.dtype:
+    """The records of chunks with ``bits`` prefix bits: the narrowest that hold all of
+    a ``rem`` (``32 - bits`` bits)."""
+    return RECORD16 if bits >= MAX_BITS else RECORD24 if bits >= 8 else RECORD32
+
+
+def legacy_record(bits: int) -> np.dtype:
+    """The records of schema 2 files."""
     return RECORD16 if bits >= MAX_BITS else RECORD32
+
+
+def rems(records: np.ndarray) -> np.ndarray:
+    """The ``rem`` of each record, as uint32."""
+    rem: np.ndarray = records["rem"].astype(np.uint32)
+    if records.dtype == RECORD24:
+        rem |= records["high"].astype(np.uint32) << np.uint32(16)
+    return rem
+
+
+def encode(rem: np.ndarray, ids: np.ndarray, bits: int) -> np.ndarray:
+    """Records of ``(rem, entry id)`` pairs for chunks with ``bits`` prefix bits."""
+    dtype = record(bits)
+    records = np.empty(len(ids), dtype=dtype)
+    if dtype == RECORD24:
+        records["rem"] = (rem & np.uint32(0xFFFF)).astype(np.uint16)
+        records["high"] = (rem >> np.uint32(16)).astype(np.uint8)
+    else:
+        records["rem"] = rem
+    records["id"] = ids
+    return records
 
 
 def key32(keys: np.ndarray) -> np.ndarray:
@@ -74,23 +105,25 @@ def band_range(band: int) -> tuple[int, int]:
 
 
 def _rems(keys32: np.ndarray, bits: int) -> np.ndarray:
-    rems: np.ndarray = (keys32 & np.uint32(0xFFFF)).astype(np.uint16) if bits >= MAX_BITS else \
+    out: np.ndarray = (keys32 & np.uint32(0xFFFF)).astype(np.uint16) if bits >= MAX_BITS else \
         (keys32 & np.uint32((1 << (32 - bits)) - 1)).astype(np.uint32)
-    return rems
+    return out
 
 
-def decode(data: object, bits: int) -> np.ndarray:
-    """A chunk's records; :class:`BadChunk` when the bytes are not whole records."""
-    dtype = record(bits)
+def decode(data: object, bits: int, dtype: np.dtype | None = None) -> np.ndarray:
+    """A chunk's records; :class:`BadChunk` when the bytes are not whole records.
+    ``dtype`` reads records of another layout (schema 2's)."""
+    dtype = record(bits) if dtype is None else dtype
     if not isinstance(data, bytes) or len(data) % dtype.itemsize:
         raise BadChunk("a chunk that is not whole records")
     return np.frombuffer(data, dtype=dtype)
 
 
-def unpack_chunk(chunk: int, data: object, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(key32, entry id)`` of a chunk's records."""
-    records = decode(data, bits)
-    rem = records["rem"].astype(np.uint32)
+def unpack_chunk(chunk: int, data: object, bits: int,
+                 dtype: np.dtype | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(key32, entry id)`` of a chunk's records (of layout ``dtype`` when given)."""
+    records = decode(data, bits, dtype)
+    rem = rems(records)
     if bits >= MAX_BITS:
         keys = np.uint32((chunk & _SLOT) << 16) | rem
     else:
@@ -102,20 +135,19 @@ def unpack_chunk(chunk: int, data: object, bits: int) -> tuple[np.ndarray, np.nd
 def group(band: int, keys32: np.ndarray, ids: np.ndarray, bits: int) -> Iterator[tuple[int, bytes]]:
     """The records of one band grouped into chunks: ``(chunk id, records)`` in id order."""
     if not len(ids):
-        return
+        return iter(())
     slots = _slots(keys32, bits).astype(np.uint16)  # 16-bit: numpy sorts it by radix
     order = np.argsort(slots, kind="stable")
     slots = slots[order]
-    records = np.empty(len(order), dtype=record(bits))
-    records["rem"] = _rems(keys32[order], bits)
-    records["id"] = ids[order]
+    records = encode(_rems(keys32[order], bits), ids[order], bits)
     data = records.tobytes()
     starts = np.flatnonzero(np.r_[True, slots[1:] != slots[:-1]])
     ends = np.r_[starts[1:], len(slots)]
-    base = band << 16
     size = records.dtype.itemsize
-    for start, end, slot in zip(starts.tolist(), ends.tolist(), slots[starts].tolist()):
-        yield base | slot, data[start * size: end * size]
+    chunks = ((band << 16) | slots[starts].astype(np.int64)).tolist()
+    # Built as lists in one go: a band has up to 65,536 chunks.
+    return zip(chunks, [data[start:end] for start, end in
+                        zip((starts * size).tolist(), (ends * size).tolist())])
 
 
 def removals(ids: np.ndarray, keys: np.ndarray, bits: int) -> dict[int, set[int]]:
@@ -165,7 +197,7 @@ def probe(keys: np.ndarray, found: Sequence[tuple[int, bytes]],
     records = np.frombuffer(joined, dtype=dtype)
     # Sort the records by (chunk position, rem): each lookup is then a range.
     position = np.repeat(np.arange(len(blobs), dtype=np.int64), lengths)
-    combined = (position << 32) | records["rem"].astype(np.int64)
+    combined = (position << 32) | rems(records).astype(np.int64)
     by = np.argsort(combined, kind="stable")
     combined, entry = combined[by], records["id"][by].astype(np.int64)
 

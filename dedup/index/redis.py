@@ -129,6 +129,7 @@ class RedisStore:
         self.location = f"{url} ({name})"
         self.name = name
         self.num_perm: int | None = None
+        self.schema_version = SCHEMA_VERSION
         self._create = create
         self._db: Any = redis.Redis(**self._params)
         self._meta = f"{name}:meta"

@@ -1,13 +1,14 @@
 """The embedded back-end: one SQLite file.
 
-Layout (schema 2):
+Layout (schema 3):
 
 * ``articles`` (id, key) and ``entries`` (id, article, paragraph, shingle set as
   little-endian uint32 bytes, and the signature of an entry inserted as a MinHash);
 * ``chunks`` (id, records): the LSH tables packed as :mod:`.postings` describes, one
   row per band and key prefix (``prefix_bits`` in ``meta``, up to 16, grown with the
-  index), so an entry costs 42 x 6 bytes there instead of 42 rows. A query reads one
-  chunk per band of each of its sets, by rowid.
+  index), so an entry costs 42 records of 6 bytes there (7 with 8 to 15 prefix bits,
+  8 below) instead of 42 rows. A query reads one chunk per band of each of its sets,
+  by rowid.
 
 Writes are buffered per transaction: band keys wait in memory (spilled to a
 temporary table past ``buffer_size`` entries) and are written chunk by chunk, in
@@ -18,7 +19,9 @@ transactions and a busy timeout let several processes add and query at once; a n
 index is made in a temporary file and linked into place, so no process ever sees a
 half-made one. Everything stored is plain data: integers, text and bytes.
 
-Schema 1 (a ``bands`` row per band and entry) is upgraded in place when opened.
+Older files are upgraded in place when opened: schema 1 (a ``bands`` row per band
+and entry) and schema 2 (8-byte records below 16 prefix bits). The SQLite schema is
+versioned apart from Redis's (:data:`~dedup.index.model.SCHEMA_VERSION`).
 """
 
 from __future__ import annotations
@@ -38,7 +41,6 @@ from . import postings
 from .model import (
     COMPOSED,
     FORMAT,
-    SCHEMA_VERSION,
     BadData,
     Batch,
     DamagedIndexError,
@@ -50,15 +52,20 @@ from .model import (
     Stored,
     composed_extras,
     pack,
+    pack_many,
     split_key,
     unpack,
     unpack_signature,
 )
 from .store import Rekey
 
+# 1: a row per band and entry.  2: packed chunks, MinHash entries.  3: 7-byte chunk
+# records with 8 to 15 prefix bits (8 bytes in schema 2).
+SCHEMA_VERSION = 3
 _HEADER = b"SQLite format 3\x00"
 _TABLES = {1: ("schema_version", "meta", "articles", "entries", "bands"),
-           2: ("schema_version", "meta", "articles", "entries", "chunks")}
+           2: ("schema_version", "meta", "articles", "entries", "chunks"),
+           3: ("schema_version", "meta", "articles", "entries", "chunks")}
 _SCHEMA = (
     "CREATE TABLE schema_version (version INTEGER NOT NULL)",
     "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -82,6 +89,7 @@ class SqliteStore:
     """An index in one SQLite file (created with its folder when missing)."""
 
     backend = "sqlite"
+    schema_version = SCHEMA_VERSION
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True,
                  busy_timeout: float = 30.0, cache_mb: int = 64) -> None:
@@ -266,37 +274,63 @@ class SqliteStore:
         return found
 
     def upgrade(self, rekey: Rekey) -> None:
-        """Schema 1 -> 2: band keys recomputed from the stored shingle sets into chunks
+        """Schema 1 -> 3: band keys recomputed from the stored shingle sets into chunks
         (schema 1 kept 31 bits of each key, one short of what chunks need), the
-        ``bands`` table dropped and the file vacuumed."""
-        if not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
+        ``bands`` table dropped. Schema 2 -> 3: chunks of 8 to 15 prefix bits rewritten
+        with 7-byte records (other schema 2 files only change their version, and are
+        read as they are where they cannot be written). The file is vacuumed after a
+        rewrite."""
+        version = self._version()
+        with self._guard():
+            same = version == 2 and not _reencoded(self._bits())
+        writable = os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+        if same and not writable:
+            return
+        if not writable:
             raise IndexVersionError(
-                f"{self.location}: index schema 1 must be upgraded to {SCHEMA_VERSION}, which "
-                "needs write access: open it once where it can be written (any `dedup index` "
-                "command does it)")
+                f"{self.location}: index schema {version} must be upgraded to "
+                f"{SCHEMA_VERSION}, which needs write access: open it once where it can be "
+                "written (any `dedup index` command does it)")
         with self._write() as db:
-            version = db.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-            if version != 1:
+            version = self._version()
+            if version == 2:
+                bits = self._bits()
+                same = not _reencoded(bits)
+                if not same:
+                    self._regroup(bits, bits, postings.legacy_record(bits))
+            elif version == 1:
+                self._upgrade_1(rekey)
+            else:
                 return  # another process upgraded it meanwhile
-            db.execute("ALTER TABLE entries ADD COLUMN signature BLOB")
-            db.execute(_SCHEMA[-1])
-            self._set_bits(0)  # the first flush picks them for the size
-            last = 0
-            while True:
-                rows = db.execute("SELECT id, shingles FROM entries WHERE id > ? ORDER BY id"
-                                  " LIMIT 20000", (last,)).fetchall()
-                if not rows:
-                    break
-                last = rows[-1][0]
-                ids = np.array([r[0] for r in rows], dtype=np.int64)
-                items = [Stored("", None, unpack(r[1])) for r in rows]
-                self._pending.post(ids, rekey(items))
-                self._spill_if_full()
-            db.execute("DROP TABLE bands")
             db.execute("DELETE FROM schema_version")
             db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
-        with suppress(IndexStoreError), self._guard():
-            self.db.execute("VACUUM")  # give back the pages of the bands table
+        if not same:
+            with suppress(IndexStoreError), self._guard():
+                self.db.execute("VACUUM")  # give back the pages of the old tables
+
+    def _version(self) -> int:
+        with self._guard():
+            version = self.db.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+        return int(version)
+
+    def _upgrade_1(self, rekey: Rekey) -> None:
+        """Schema 1's band rows into chunks (the key bits recomputed)."""
+        db = self.db
+        db.execute("ALTER TABLE entries ADD COLUMN signature BLOB")
+        db.execute(_SCHEMA[-1])
+        self._set_bits(0)  # the first flush picks them for the size
+        last = 0
+        while True:
+            rows = db.execute("SELECT id, shingles FROM entries WHERE id > ? ORDER BY id"
+                              " LIMIT 20000", (last,)).fetchall()
+            if not rows:
+                break
+            last = rows[-1][0]
+            ids = np.array([r[0] for r in rows], dtype=np.int64)
+            items = [Stored("", None, unpack(r[1])) for r in rows]
+            self._pending.post(ids, rekey(items))
+            self._spill_if_full()
+        db.execute("DROP TABLE bands")
 
     # -- writes ---------------------------------------------------------------------
 
@@ -354,9 +388,10 @@ class SqliteStore:
     def _set_bits(self, bits: int) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('prefix_bits', ?)", (str(bits),))
 
-    def _regroup(self, bits: int, wanted: int) -> None:
+    def _regroup(self, bits: int, wanted: int, layout: np.dtype | None = None) -> None:
         """Rewrite every chunk with ``wanted`` prefix bits, with the pending additions,
-        into a new table in id order (a band's records in memory at a time)."""
+        into a new table in id order (a band's records in memory at a time). ``layout``
+        reads records of another schema."""
         db = self.db
         db.execute("DROP TABLE IF EXISTS chunks_next")
         db.execute(_SCHEMA[-1].replace("TABLE chunks", "TABLE chunks_next"))
@@ -368,7 +403,7 @@ class SqliteStore:
             keys, ids = [], []
             for chunk, data in db.execute("SELECT id, records FROM chunks"
                                           " WHERE id >= ? AND id < ?", (low, high)):
-                k, i = postings.unpack_chunk(chunk, data, bits)
+                k, i = postings.unpack_chunk(chunk, data, bits, layout)
                 keys.append(k)
                 ids.append(i)
             while added is not None and added[0] == band:
@@ -446,15 +481,21 @@ class SqliteStore:
             db.executemany("INSERT INTO articles (id, key) VALUES (?, ?)",
                            [(first_article + i, key) for i, key in enumerate(new_articles)])
             known.update((key, first_article + i) for i, key in enumerate(new_articles))
-            extras = composed_extras(batch)
+            extras = composed_extras(batch) if batch.extras is None else batch.extras
+            sets = list(batch.sets)
+            numbers: list[int | None] = list(batch.paragraph)
+            for i, rest in extras.items():
+                sets[i], numbers[i] = rest, COMPOSED
+            blobs = pack_many(sets)
             updates: list[tuple[int | None, bytes, int]] = []
             fresh: list[tuple[int, int | None, bytes]] = []
-            for i, (owner, paragraph, shingles) in enumerate(zip(batch.owner, batch.paragraph,
-                                                                 batch.sets)):
+            if not old:  # no entry of these articles is stored: every entry is new
+                fresh = list(zip(range(len(batch)), numbers, blobs))
+            for i in range(len(batch) if old else 0):
                 signature = batch.signature(i)
-                whole = pack(shingles)
-                stored, blob = (COMPOSED, pack(extras[i])) if i in extras else (paragraph, whole)
-                reusable = old.get((known[batch.articles[owner]], whole,
+                stored, blob = numbers[i], blobs[i]
+                whole = blob if i not in extras else pack(batch.sets[i])
+                reusable = old.get((known[batch.articles[batch.owner[i]]], whole,
                                     None if signature is None else pack(signature)))
                 if reusable:
                     row = reusable.pop()
@@ -466,11 +507,11 @@ class SqliteStore:
                        rekey)
             db.executemany("UPDATE entries SET paragraph = ?, shingles = ? WHERE id = ?", updates)
             first_entry = db.execute("SELECT coalesce(max(id), 0) + 1 FROM entries").fetchone()[0]
-            inserts = []
-            for n, (i, stored, blob) in enumerate(fresh):
-                signature = batch.signature(i)
-                inserts.append((first_entry + n, known[batch.articles[batch.owner[i]]], stored,
-                                blob, None if signature is None else pack(signature)))
+            owners = [known[key] for key in batch.articles]
+            signatures = [None if s is None else pack(s) for s in batch.signatures] \
+                if batch.signatures else [None] * len(batch)
+            inserts = [(first_entry + n, owners[batch.owner[i]], stored, blob, signatures[i])
+                       for n, (i, stored, blob) in enumerate(fresh)]
             db.executemany("INSERT INTO entries (id, article, paragraph, shingles, signature)"
                            " VALUES (?, ?, ?, ?, ?)", inserts)
             if fresh:
@@ -687,6 +728,11 @@ class _Pending:
         self.spilled = 0
         self.spill_dead = set()
         self._first_id = None
+
+
+def _reencoded(bits: int) -> bool:
+    """Whether schema 3 stores the chunks of ``bits`` prefix bits unlike schema 2."""
+    return postings.record(bits) != postings.legacy_record(bits)
 
 
 def _chunks(items: Sequence[_T] | Iterable[_T]) -> Iterator[list[_T]]:

@@ -19,6 +19,7 @@ class Store(Protocol):
     location: str
     backend: str
     num_perm: int | None  # set by the index once the settings are known: values are checked
+    schema_version: int  # what the back-end writes; older indexes are upgraded when opened
 
     def read_meta(self) -> dict[str, str] | None:
         """The index's metadata (with ``schema_version``), ``None`` when the location is
