@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dedup.detect.across import ARTICLE, Items, candidate_pairs, containment_pairs, find_across
 from dedup.pipeline.scan import fingerprint
@@ -33,6 +35,37 @@ def test_containment_pairs_are_exact_on_random_sets() -> None:
             inter = len(np.intersect1d(sets[x], sets[y]))
             if inter >= 0.9 * min(len(sets[x]), len(sets[y])):
                 assert (x, y) in found
+
+
+def _reference_containment_pairs(sets: list[np.ndarray], share: float, max_bucket: int) -> list[list[int]]:
+    """Prefix filtering written out directly, set by set."""
+    counts: dict[int, int] = {}
+    for s in sets:
+        for v in s.tolist():
+            counts[v] = counts.get(v, 0) + 1
+    pairs = set()
+    for x, s in enumerate(sets):
+        ranked = sorted(s.tolist(), key=lambda v: (counts[v], v))
+        prefix = ranked[:len(ranked) - int(np.ceil(share * len(ranked) - 1e-9)) + 1]
+        for v in prefix:
+            if not 1 < counts[v] <= 4 * max_bucket:
+                continue
+            for y, other in enumerate(sets):
+                bigger = len(other) > len(s) or (len(other) == len(s) and y > x)
+                if bigger and v in set(other.tolist()):
+                    pairs.add((min(x, y), max(x, y)))
+    return [list(pair) for pair in sorted(pairs)]
+
+
+@given(st.lists(st.lists(st.integers(0, 60), max_size=25), min_size=2, max_size=25),
+       st.sampled_from([0.5, 0.8, 0.9]), st.integers(1, 4))
+def test_containment_pairs_follow_the_prefix_rule(values: list[list[int]], share: float,
+                                                  max_bucket: int) -> None:
+    sets = [_set(v) for v in values]
+    if sum(map(len, sets)) == 0:
+        return
+    assert containment_pairs(sets, share, max_bucket).tolist() == \
+        _reference_containment_pairs(sets, share, max_bucket)
 
 
 def test_candidate_pairs_add_containment_pairs_lsh_misses() -> None:

@@ -131,29 +131,42 @@ def containment_pairs(sets: list[np.ndarray], share: float, max_bucket: int) -> 
         return np.zeros((0, 2), dtype=np.int64)
     count = len(sets)
     owner = np.repeat(np.arange(count, dtype=np.int32), sizes)
-    values, inverse, counts = np.unique(np.concatenate(sets), return_inverse=True,
-                                        return_counts=True)
-    inverse = inverse.astype(np.int32)
-    nvalues = len(values)
-    del values
+    # Distinct shingles by one stable sort, in 4-byte arrays where they fit: the
+    # corpus's every shingle is held a few times over here, which sets the scan's peak.
+    flat = np.concatenate(sets)
+    order = np.argsort(flat, kind="stable")
+    ordered = flat[order]
+    del flat
+    first = np.empty(len(ordered), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    del ordered
+    counts = np.diff(np.append(np.flatnonzero(first), len(first)))
+    nvalues = len(counts)
+    inverse = np.empty(len(first), dtype=np.int32)
+    inverse[order] = np.cumsum(first, dtype=np.int32) - 1
+    del first
+    # Every holder of a shingle, grouped by shingle (the sort was stable: in set order).
+    holders = owner[order]
+    del order
     # Each distinct shingle's rank, rarest first (ties by value); then, per set, the
     # rank of its k-th rarest shingle: its prefix is every shingle ranked up to that.
-    value_rank = np.empty(nvalues, dtype=np.int64)
-    value_rank[np.argsort(counts, kind="stable")] = np.arange(nvalues)
+    value_rank = np.empty(nvalues, dtype=np.int32)
+    value_rank[np.argsort(counts, kind="stable")] = np.arange(nvalues, dtype=np.int32)
     element_rank = value_rank[inverse]
     del value_rank
-    keys = owner.astype(np.int64) * nvalues + element_rank
+    keys = owner.astype(np.int64)
+    keys *= nvalues
+    keys += element_rank
     keys.sort()
     firsts = np.cumsum(sizes) - sizes
     prefix_len = sizes - np.ceil(share * sizes - 1e-9).astype(np.int64) + 1
     nonempty = sizes > 0
-    kth = np.full(count, -1, dtype=np.int64)
+    kth = np.full(count, -1, dtype=np.int32)
     kth[nonempty] = keys[firsts[nonempty] + np.minimum(prefix_len, sizes)[nonempty] - 1] % nvalues
     del keys
     in_prefix = element_rank <= kth[owner]
     del element_rank
-    # Postings: every holder of a shingle, grouped by shingle.
-    holders = owner[np.argsort(inverse, kind="stable")]
     post_end = np.cumsum(counts)
     post_start = post_end - counts
     probe = np.flatnonzero(in_prefix & (counts[inverse] > 1) & (counts[inverse] <= 4 * max_bucket))
