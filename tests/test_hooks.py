@@ -626,18 +626,34 @@ def test_pre_commit_framework(repo: Path, precommit_home: Path) -> None:
     assert "news/ferry.txt:1:1: DUP401 article duplicates corpus/ferry.txt in the corpus index" in out
 
 
-def test_light_nltk_keeps_punkt_and_leaves_scipy_importable() -> None:
+def test_punkt_is_imported_without_the_rest_of_nltk() -> None:
     code = (
         "import sys\n"
-        "from dedup.text.sentences import light_nltk\n"
-        "light_nltk()\n"
-        "assert 'nltk.tokenize.punkt' in sys.modules\n"
-        "assert not [m for m in sys.modules if m.split('.')[0] in ('scipy', 'sklearn')]\n"
         "from dedup.text.sentences import sentence_spans\n"
         "t = 'Mr. Smith went to the U.S. today. He is back.'\n"
         "assert [t[s:e] for s, e in sentence_spans(t)] == "
         "['Mr. Smith went to the U.S. today.', 'He is back.']\n"
-        "import scipy.stats  # hidden from nltk's import only\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('nltk', 'scipy', 'sklearn')]\n"
+        "assert not loaded, loaded  # nothing of NLTK is left in sys.modules\n"
+        "import nltk  # the whole package, as usual, for the caller\n"
+        "assert nltk.tokenize.punkt.PunktSentenceTokenizer and nltk.word_tokenize\n"
+        "assert [t[s:e] for s, e in sentence_spans(t, 'de')][-1] == 'He is back.'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_punkt_falls_back_to_the_whole_of_nltk() -> None:
+    code = (
+        "import sys\n"
+        "from dedup.text import sentences\n"
+        "def broken():\n"
+        "    raise ImportError('an NLTK whose Punkt needs more')\n"
+        "sentences._punkt_alone = broken\n"
+        "module = sentences.punkt()\n"
+        "assert module is sys.modules['nltk.tokenize.punkt']\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('scipy', 'sklearn')]\n"
+        "t = 'Mr. Smith went to the U.S. today. He is back.'\n"
+        "assert len(sentences.sentence_spans(t)) == 2\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 

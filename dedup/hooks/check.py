@@ -32,7 +32,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from ..text.sentences import light_nltk
 from .common import (
     EXIT_ERROR,
     EXIT_FOUND,
@@ -144,8 +143,6 @@ def _across(checked: list[Article], others: list[Article],
 def _within_lines(doc: Doc, config: HookConfig) -> list[str]:
     """What ``dedup-clean`` would remove: the check and the fixer agree by construction."""
     from ..clean.engine import canonicalize
-
-    light_nltk()
 
     canonical = canonicalize(doc, config.settings, config.clean)
     return [_within_line(doc, edit) for edit in canonical.removals]

@@ -11,7 +11,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 
-from ..text.sentences import light_nltk
+from ..text.sentences import punkt
 from .common import EXIT_ERROR, EXIT_FOUND, EXIT_OK, HookError, hook_config
 
 DESCRIPTION = """\
@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..io.reader import display_name
     from ..pipeline.clean import clean_inputs, write_outcome
 
-    light_nltk()
+    punkt()  # before any worker starts: forked workers share the import
 
     try:
         config = hook_config(config_file=args.config)

@@ -15,32 +15,68 @@ every machine, including Spark executors.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import os
 import re
 import sys
+import threading
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
 
 OPTIONAL_FOR_NLTK = ("scipy", "sklearn")
+_IMPORT_LOCK = threading.Lock()
 
 
-def light_nltk() -> None:
-    """Import NLTK's Punkt module as if scipy and scikit-learn were not installed.
+@lru_cache(maxsize=1)
+def punkt() -> ModuleType:
+    """NLTK's Punkt module (``nltk.tokenize.punkt``), imported without the rest of NLTK.
 
-    ``import nltk`` runs its package ``__init__``, which imports collocation
-    statistics, parsers and classifiers, and they import scipy and scikit-learn
-    when present: most of NLTK's import time, paid again by every worker process.
-    NLTK does not depend on either and falls back without them; Punkt's sentences
-    are the same. They are hidden from this one import only.
+    ``import nltk`` runs its package ``__init__``, which imports most of NLTK
+    (collocation statistics, parsers, classifiers, and scipy and scikit-learn when
+    they are installed): 0.3 s and more of every process that splits sentences, a
+    third of a pre-commit check. Punkt itself needs a handful of NLTK's modules. Unless
+    NLTK is imported already, they are loaded under placeholder ``nltk`` and
+    ``nltk.tokenize`` packages and taken out of ``sys.modules`` again, so that a later
+    ``import nltk`` by the caller gets the whole package as usual. If that fails (an
+    NLTK whose Punkt needs more), NLTK is imported whole, with scipy and scikit-learn
+    hidden from that import: NLTK falls back without them and Punkt does not use them.
     """
-    if "nltk" in sys.modules:
-        return
+    with _IMPORT_LOCK:
+        if "nltk" not in sys.modules:
+            try:
+                return _punkt_alone()
+            except Exception:  # noqa: BLE001 - any failure: the whole package below
+                pass
+        return _punkt_with_nltk()
+
+
+def _punkt_alone() -> ModuleType:
+    """Punkt and the NLTK modules it imports, under placeholder parent packages."""
+    spec = importlib.util.find_spec("nltk")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("nltk is not installed")
+    root = list(spec.submodule_search_locations)
+    before = set(sys.modules)
+    for name, path in (("nltk", root), ("nltk.tokenize", [os.path.join(p, "tokenize") for p in root])):
+        package = ModuleType(name)
+        package.__path__ = path
+        sys.modules[name] = package
+    try:
+        return importlib.import_module("nltk.tokenize.punkt")
+    finally:
+        for name in set(sys.modules) - before:
+            if name == "nltk" or name.startswith("nltk."):
+                del sys.modules[name]
+
+
+def _punkt_with_nltk() -> ModuleType:
+    """``nltk.tokenize.punkt`` by the normal import, scipy and scikit-learn hidden."""
     hidden = [name for name in OPTIONAL_FOR_NLTK if name not in sys.modules]
     for name in hidden:
         sys.modules[name] = None  # type: ignore[assignment]  # "import name" raises ImportError
     try:
-        import nltk.tokenize.punkt  # noqa: F401
-    except ImportError:  # pragma: no cover - reported by the import in _tokenizer
-        pass
+        return importlib.import_module("nltk.tokenize.punkt")
     finally:
         for name in hidden:
             del sys.modules[name]
@@ -76,10 +112,8 @@ def model_of(language: str) -> str | None:
 
 @lru_cache(maxsize=64)
 def _tokenizer(language: str = "en") -> Any:
-    light_nltk()
-    from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
-
-    params = PunktParameters()
+    module = punkt()
+    params = module.PunktParameters()
     name = MODELS.get(language)
     if name is not None:
         model = importlib.import_module(f"punkt.data.{name}")
@@ -89,12 +123,11 @@ def _tokenizer(language: str = "en") -> Any:
         for word, flags in model.ORTHO_CONTEXT.items():
             params.ortho_context[word] = flags
     if language == "en":
-        return PunktSentenceTokenizer(params)
-
-    class LanguageVars(PunktLanguageVars):  # type: ignore[misc]
-        sent_end_chars = (".", "?", "!", *_EXTRA_ENDS)
-
-    return PunktSentenceTokenizer(params, lang_vars=LanguageVars())
+        return module.PunktSentenceTokenizer(params)
+    # Punkt's language variables, with the sentence-final marks of other scripts.
+    language_vars = type("LanguageVars", (module.PunktLanguageVars,),
+                         {"sent_end_chars": (".", "?", "!", *_EXTRA_ENDS)})
+    return module.PunktSentenceTokenizer(params, lang_vars=language_vars())
 
 
 def sentence_spans(text: str, language: str = "en") -> list[tuple[int, int]]:
