@@ -122,3 +122,21 @@ def test_the_index_built_from_both_analyses_answers_alike(tmp_path: Path) -> Non
         index.add_docs(analyze_many(articles, index.settings).docs)
         again = [(m.key, m.query, round(m.jaccard, 6)) for m in index.query(query)]
     assert found and found == again
+
+
+def test_a_text_query_answers_as_the_query_of_its_full_analysis(tmp_path: Path) -> None:
+    from dedup.document import analyze
+    from dedup.index import MinHashIndex
+
+    articles = fixture_articles()
+    queries = [a.text.replace(" the ", " a ", 2) for a in articles] + list(EDGES.values())
+    with MinHashIndex(tmp_path / "i.sqlite") as index:
+        index.add_articles(articles)
+        answered = 0
+        for text in queries:
+            light = [(m.key, m.query, m.jaccard, m.containment) for m in index.query(text)]
+            doc = analyze(Article("", text, "<query>"), index.settings)
+            assert light == [(m.key, m.query, m.jaccard, m.containment)
+                             for m in index.query_doc(doc)]
+            answered += bool(light)
+    assert answered >= len(articles) // 2

@@ -18,8 +18,9 @@ from conftest import FIXTURES, ROOT
 from test_index import FLOOD, UNRELATED, articles, corpus, synthetic_article
 
 from dedup import MinHashIndex
+from dedup.document import analyze_many
 from dedup.index import IndexVersionError, postings
-from dedup.index.model import COMPOSED, Stored, analyze_one
+from dedup.index.model import COMPOSED, Stored
 from dedup.io.reader import Article
 
 
@@ -138,7 +139,8 @@ def test_articles_are_stored_as_what_their_paragraphs_lack(tmp_path: Path) -> No
             ids = dict(db.execute("SELECT a.key, e.id FROM entries e JOIN articles a"
                                   " ON a.id = e.article WHERE e.paragraph = ?", (COMPOSED,)))
         for doc in docs:
-            whole = analyze_one(doc, index.settings, index._shingler)[1]
+            analysed = analyze_many([doc], index.settings, index._shingler, with_articles=True)
+            whole = analysed.article_sets[0]  # type: ignore[index]  # the full analysis's
             if doc.id in ids:  # stored as its extras, read back whole
                 row = rows[ids[doc.id]]
                 assert np.array_equal(row.shingles, whole) and len(row.data) < 4 * len(whole)
@@ -182,6 +184,7 @@ def test_the_file_is_wal_and_plain_data(tmp_path: Path) -> None:
 CREATOR = """
 import sys
 from dedup import MinHashIndex
+from dedup.document import analyze_many
 with MinHashIndex(sys.argv[1]) as index:
     index.add(sys.argv[2], sys.argv[3])
 """

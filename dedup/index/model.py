@@ -13,9 +13,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..document import Doc, analyze_many, article_shingles, overlap
+from ..document import Doc, article_shingles, overlap
 from ..errors import DedupError
-from ..io.reader import Article
 from ..settings import Settings
 from ..sketch.minhash import band_keys, signatures
 from ..sketch.sets import unique
@@ -258,13 +257,6 @@ def batch_of(docs: Sequence[Doc], settings: Settings, shingler: Shingler, bands:
         batch.sets.extend(sets)
     batch.keys = fingerprints(batch.sets, settings, bands, rows)
     return batch
-
-
-def analyze_one(article: Article, settings: Settings, shingler: Shingler) -> tuple[Doc, np.ndarray]:
-    """An analysed article and its whole shingle set, in one vectorised pass."""
-    analyzed = analyze_many([article], settings, shingler, with_articles=True)
-    assert analyzed.article_sets is not None
-    return analyzed.docs[0], analyzed.article_sets[0]
 
 
 def fingerprints(sets: Sequence[np.ndarray], settings: Settings, bands: int, rows: int) -> np.ndarray:
