@@ -210,7 +210,8 @@ RULES: tuple[Rule, ...] = (
          "A paragraph contained in a single longer one but only a small part of it (Jaccard "
          "under 0.3) is a pull quote when it is a sentence, direct speech, or most of one "
          "sentence there; it stays beside the paragraph it was lifted from, and that "
-         "paragraph keeps the sentence too.",
+         "paragraph keeps the sentence too, also when the quote adds a name or the site's to "
+         "it (a title: mostly text of the paragraph, holding one whole sentence of it).",
          "\"We will not back down,\" set apart above the paragraph that quotes the minister.",
          (Limit("min_jaccard", 0.3, "Jaccard below which a contained paragraph is a part"),
           Limit("lifted_share", 0.5, "share of one sentence of the long paragraph it is"))),

@@ -187,6 +187,17 @@ def test_a_truncated_unquoted_pull_quote_stays() -> None:
     assert clean_text(text) == text
 
 
+def test_a_title_quoting_a_sentence_with_a_name_and_the_site_leaves_the_sentence_in_the_text() -> None:
+    quote = "The new bridge shows what this town can build when its people work together"
+    title = f"Mayor Ana Ruiz: “{quote}” | Riverside Courier"
+    body = " ".join([P0, f"Ruiz: {quote}.", P1, P2])
+    text = "\n".join([title, P3, body])
+    assert clean_text(text) == text  # the title quotes the text (KEEP105): both stay
+    doc = analyze(Article("t", text, "t"), SETTINGS, Shingler())
+    off = canonicalize(doc, SETTINGS, CleanOptions(ignore=("KEEP105",)))
+    assert [(e.rule, e.removed) for e in off.removals] == [("DUP201", f"Ruiz: {quote}.")]
+
+
 SPEECH = ("“In some people who meet proteins from bird droppings or dust from the feathers of their pillows, "
           "their immune system behaves in an exaggerated fashion, think of a fire alarm that never stops,” "
           "the doctor told a reporter by email.")

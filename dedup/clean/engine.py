@@ -589,7 +589,7 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
                 if share >= settings.containment:
                     keep_sentence(i, k, "KEEP108", sentence_set, share)
             continue
-        quotes = _pull_quotes(doc, i, coverage)
+        quotes = _pull_quotes(doc, i, coverage, settings, shingler, options)
         kept_sentences = KeptSentences(doc, i, shingler)
         inner = _inner(doc, i, shingler) if options.on("DUP202") else None
         for k in reversed(range(len(spans))):
@@ -679,19 +679,36 @@ def _span_edit(doc: Doc, run: Run, reason: str) -> Edit:
                 removed=doc.article.text[start + run.cut_from:start + run.cut_to])
 
 
-def _pull_quotes(doc: Doc, i: int, coverage: Coverage) -> list[int]:
+def _pull_quotes(doc: Doc, i: int, coverage: Coverage, settings: Settings, shingler: Shingler,
+                 options: CleanOptions) -> list[int]:
     """Kept paragraphs that are a sentence lifted from paragraph ``i``: they do not
-    make that sentence redundant in ``i``, where it belongs."""
+    make that sentence redundant in ``i``, where it belongs.
+
+    One is a small part of ``i`` (Jaccard under ``min_jaccard``) that lies almost wholly
+    inside it, or (KEEP105) that holds one whole sentence of ``i`` and is mostly text
+    of ``i`` (``lifted_share``): a title that adds a name and the site's to the sentence
+    it quotes ("Sheila Atim: ... | RosaMag").
+    """
     own = doc.shingles[i]
     smaller = [(k, s) for k in coverage.sharing(own) if k != i and 0 < len(s := coverage.sets[k]) < len(own)]
     if not smaller:
         return []
     members = set(own.tolist())
+    sentences: list[np.ndarray] | None = None
     quotes = []
     for k, s in smaller:
         shared = sum(map(members.__contains__, s.tolist()))
-        if shared / (len(s) + len(own) - shared) < MIN_CONTAINED_JACCARD and shared / len(s) >= 0.9:
+        jaccard, inside = shared / (len(s) + len(own) - shared), shared / len(s)
+        if jaccard >= MIN_CONTAINED_JACCARD or inside < LIFTED_SHARE:
+            continue
+        if inside >= 0.9:
             quotes.append(k)
+        elif options.on("KEEP105"):
+            if sentences is None:
+                sentences = [doc.span(start, end, shingler)[1] for start, end in doc.sentences(i)]
+            if any(len(sentence) and contained(sentence, s) >= settings.containment
+                   for sentence in sentences):
+                quotes.append(k)
     return quotes
 
 
