@@ -12,10 +12,12 @@ verified exactly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..parallel import in_background
 from ..settings import Settings
 from ..sketch.sets import intersection_sizes, union, unique
 from .findings import Finding, Ref
@@ -67,6 +69,14 @@ def candidate_pairs(keys: np.ndarray, sets: list[np.ndarray], max_bucket: int,
     cluster of ``n`` near-identical items costs at most ``max_bucket * n`` pairs,
     held as integers, not as Python objects.
     """
+    return start_candidates(keys, sets, max_bucket, containment)()
+
+
+def start_candidates(keys: np.ndarray, sets: list[np.ndarray], max_bucket: int,
+                     containment: float | None = None, jobs: int = 1) -> Callable[[], np.ndarray]:
+    """:func:`candidate_pairs` in two steps: this call finds the first copies of
+    identical sets and, with ``jobs`` > 1, starts the containment candidates in a
+    forked process; the function it returns pairs the bands and joins the two."""
     n = keys.shape[0]
     representative: dict[int, int] = {}
     reps: list[int] = []
@@ -79,17 +89,28 @@ def candidate_pairs(keys: np.ndarray, sets: list[np.ndarray], max_bucket: int,
             reps.append(item)
         else:
             copies.append(first * n + item)
-    codes = unique(np.asarray(copies, dtype=np.int64))
-    if len(reps) >= 2:
-        rep_index = np.asarray(reps, dtype=np.int64)
-        for band in range(keys.shape[1]):
-            codes = union(codes, _bucket_pairs(keys[rep_index, band], rep_index,
-                                                    max_bucket, n))
-        if containment is not None:
-            found = containment_pairs([sets[i] for i in reps], containment, max_bucket)
-            x, y = rep_index[found[:, 0]], rep_index[found[:, 1]]
-            codes = union(codes, np.minimum(x, y) * n + np.maximum(x, y))
-    return np.stack((codes // max(n, 1), codes % max(n, 1)), axis=1)
+    share = containment if len(reps) >= 2 else None
+
+    def contained() -> np.ndarray:
+        assert share is not None
+        return containment_pairs([sets[i] for i in reps], share, max_bucket)
+
+    pending = in_background(contained) if share is not None and jobs > 1 else contained
+
+    def pairs() -> np.ndarray:
+        codes = unique(np.asarray(copies, dtype=np.int64))
+        if len(reps) >= 2:
+            rep_index = np.asarray(reps, dtype=np.int64)
+            for band in range(keys.shape[1]):
+                codes = union(codes, _bucket_pairs(keys[rep_index, band], rep_index,
+                                                   max_bucket, n))
+            if share is not None:
+                found = pending()
+                x, y = rep_index[found[:, 0]], rep_index[found[:, 1]]
+                codes = union(codes, np.minimum(x, y) * n + np.maximum(x, y))
+        return np.stack((codes // max(n, 1), codes % max(n, 1)), axis=1)
+
+    return pairs
 
 
 def _bucket_pairs(column: np.ndarray, members: np.ndarray, max_bucket: int,
@@ -217,12 +238,20 @@ def verify_table(items: Items, pairs: np.ndarray, settings: Settings,
     return pairs[keep, 0], pairs[keep, 1], jaccard[keep], containment[keep]
 
 
-def find_across(articles: Items, paragraphs: Items, ids: list[str], settings: Settings) -> list[Finding]:
-    """Whole near-duplicate articles, then paragraphs shared by otherwise different articles."""
+def find_across(articles: Items, paragraphs: Items, ids: list[str], settings: Settings,
+                jobs: int = 1) -> list[Finding]:
+    """Whole near-duplicate articles, then paragraphs shared by otherwise different
+    articles; with ``jobs`` > 1, in two processes (see :func:`candidate_pairs`)."""
     findings: list[Finding] = []
     keys = articles.key_matrix()
-    article_pairs = verify(articles, candidate_pairs(keys, articles.sets, settings.max_bucket,
-                                                     settings.containment), settings)
+    article_candidates = start_candidates(keys, articles.sets, settings.max_bucket,
+                                          settings.containment, jobs)
+    # In parallel, both levels' containment candidates are under way at once; alone,
+    # the paragraphs' band keys are gathered only once the articles are done with.
+    paragraph_candidates = start_candidates(paragraphs.key_matrix(), paragraphs.sets,
+                                            settings.max_bucket, settings.containment,
+                                            jobs) if jobs > 1 else None
+    article_pairs = verify(articles, article_candidates(), settings)
     clusters: UnionFind[int] = UnionFind()
     best: dict[int, Verified] = {}
     for pair in article_pairs:
@@ -257,9 +286,10 @@ def find_across(articles: Items, paragraphs: Items, ids: list[str], settings: Se
                                 pair.jaccard, pair.containment, reason, remove,  # type: ignore[arg-type]
                                 rule="DUP401"))
 
-    pkeys = paragraphs.key_matrix()
-    shared = verify(paragraphs, candidate_pairs(pkeys, paragraphs.sets, settings.max_bucket,
-                                                settings.containment), settings)
+    if paragraph_candidates is None:
+        paragraph_candidates = start_candidates(paragraphs.key_matrix(), paragraphs.sets,
+                                                settings.max_bucket, settings.containment)
+    shared = verify(paragraphs, paragraph_candidates(), settings)
     earliest: dict[int, tuple[int, Verified]] = {}
     ordered: list[tuple[int, int, Verified]] = []
     for pair in shared:

@@ -172,7 +172,7 @@ def scan(items: Iterable[Item], settings: Settings | None = None, scope: str = "
         if progress is not None:
             progress(len(chunk.ids))
     if scope in ("across", "all"):
-        result.findings.extend(f for f in find_across(articles, paragraphs, ids, settings)
+        result.findings.extend(f for f in find_across(articles, paragraphs, ids, settings, jobs)
                                if options.on(f.rule))
     return result
 
