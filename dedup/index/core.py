@@ -405,8 +405,8 @@ class MinHashIndex:
         """Like :meth:`query`, for an article read by :func:`dedup.iter_inputs`.
 
         The article is analysed as the index analyses what it stores (its entries'
-        sets and band keys are those of the full analysis, tested), without sentences,
-        language or within-article statistics: a third of a query's time less.
+        sets and band keys are those of the full analysis, tested): no sentences,
+        language or within-article statistics.
         """
         batch = prepare([article], self.settings, self.bands, self.rows)
         return self._query(batch.paragraph, batch.sets, batch.keys, exclude=exclude, limit=limit)
