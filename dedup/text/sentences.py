@@ -35,7 +35,7 @@ def punkt() -> ModuleType:
     ``import nltk`` runs its package ``__init__``, which imports most of NLTK
     (collocation statistics, parsers, classifiers, and scipy and scikit-learn when
     they are installed): 0.3 s and more of every process that splits sentences, a
-    third of a pre-commit check. Punkt itself needs a handful of NLTK's modules. Unless
+    fifth of a pre-commit check. Punkt itself needs a handful of NLTK's modules. Unless
     NLTK is imported already, they are loaded under placeholder ``nltk`` and
     ``nltk.tokenize`` packages and taken out of ``sys.modules`` again, so that a later
     ``import nltk`` by the caller gets the whole package as usual. If that fails (an
