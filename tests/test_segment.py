@@ -8,6 +8,8 @@ import re
 
 import pytest
 from conftest import FIXTURES, shared_path
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dedup.text.segment import Paragraph, detect_layout, segment, split_lines
 
@@ -43,6 +45,20 @@ def test_split_lines_handles_every_line_ending() -> None:
     assert [(line.text, text[line.start:line.end]) for line in split_lines(text)] == \
         [("a", "a"), ("b", "b"), ("c", "c"), ("d", "d")]
     assert [line.text for line in split_lines("a\n\nb\n")] == ["a", "", "b"]
+
+
+@given(st.lists(st.sampled_from(["a", "bc", " ", "\t", "\n", "\r", "\r\n", "\u2028", "\x0c"]),
+                max_size=12))
+def test_split_lines_with_and_without_carriage_returns_cut_alike(parts: list[str]) -> None:
+    # Text without "\r" takes a path of its own; both must cut as the line pattern does.
+    text = "".join(parts)
+    spans = [(line.start, line.end, line.text) for line in split_lines(text)]
+    expected = []
+    for match in re.finditer(r"([^\r\n]*)(\r\n|\n|\r|$)", text):
+        if match.start() == len(text) == match.end():
+            break
+        expected.append((match.start(), match.end(1), match.group(1)))
+    assert spans == expected
 
 
 # --- one paragraph per line -------------------------------------------------------------------

@@ -78,6 +78,16 @@ class _Line:
 def split_lines(text: str) -> list[_Line]:
     """Every line of ``text`` (``\\n``, ``\\r\\n`` or ``\\r`` endings) as a span without its terminator."""
     lines = []
+    if "\r" not in text:  # the common case, without a regex match per line
+        pieces = text.split("\n")
+        if not pieces[-1]:
+            pieces.pop()  # a final line terminator ends the last line; it starts none
+        position = 0
+        for piece in pieces:
+            end = position + len(piece)
+            lines.append(_Line(position, end, piece))
+            position = end + 1
+        return lines
     size = len(text)
     for match in _LINE.finditer(text):
         start = match.start()
@@ -232,15 +242,21 @@ def _indented(lines: list[_Line]) -> list[Paragraph]:
     # Groups of lines, each one paragraph candidate; None marks a blank line.
     groups: list[list[_Line] | None] = []
     last = content[-1]
+    after_row = False  # the last group is one line with aligned columns: a table row
     for line in lines:
         if line.blank:
             groups.append(None)
-        elif (line.indent > base or not groups or groups[-1] is None
-              or _COLUMN_GAP.search(line.text.strip()) or _is_row_group(groups[-1])
-              or _LIST_ITEM.match(line.text) or (line is last and _sign_off(line))):
+            after_row = False
+            continue
+        columns = bool(_COLUMN_GAP.search(line.text.strip()))
+        if (line.indent > base or not groups or groups[-1] is None or columns or after_row
+                or _LIST_ITEM.match(line.text) or (line is last and _sign_off(line))):
             groups.append([line])
+            after_row = columns
         else:
             groups[-1].append(line)
+            after_row = False
+    rows = [_table_row(group, last) for group in groups]
     paragraphs: list[Paragraph] = []
     index = 0
     while index < len(groups):
@@ -249,7 +265,7 @@ def _indented(lines: list[_Line]) -> list[Paragraph]:
             index += 1
             continue
         run = index
-        while run < len(groups) and _table_row(groups[run], last):
+        while run < len(groups) and rows[run]:
             run += 1
         if run - index >= 2:
             first_row, last_row = groups[index], groups[run - 1]
@@ -260,11 +276,6 @@ def _indented(lines: list[_Line]) -> list[Paragraph]:
         paragraphs.append(Paragraph(group[0].start, group[-1].end))
         index += 1
     return paragraphs
-
-
-def _is_row_group(group: list[_Line] | None) -> bool:
-    """A one-line group with aligned columns: what follows is another row, not its continuation."""
-    return group is not None and len(group) == 1 and bool(_COLUMN_GAP.search(group[0].text.strip()))
 
 
 def _table_row(group: list[_Line] | None, last: _Line) -> bool:
