@@ -243,12 +243,15 @@ def _indented(lines: list[_Line]) -> list[Paragraph]:
     groups: list[list[_Line] | None] = []
     last = content[-1]
     after_row = False  # the last group is one line with aligned columns: a table row
+    # Whether a line has aligned columns, by its start (the gap's two ends are not
+    # blank, so the line's own leading and trailing blanks never change the answer).
+    columned: dict[int, bool] = {}
     for line in lines:
         if line.blank:
             groups.append(None)
             after_row = False
             continue
-        columns = bool(_COLUMN_GAP.search(line.text.strip()))
+        columns = columned[line.start] = bool(_COLUMN_GAP.search(line.text))
         if (line.indent > base or not groups or groups[-1] is None or columns or after_row
                 or _LIST_ITEM.match(line.text) or (line is last and _sign_off(line))):
             groups.append([line])
@@ -256,7 +259,8 @@ def _indented(lines: list[_Line]) -> list[Paragraph]:
         else:
             groups[-1].append(line)
             after_row = False
-    rows = [_table_row(group, last) for group in groups]
+    rows = [group is not None and len(group) == 1
+            and _row_like(group[0], group[0] is last, columned[group[0].start]) for group in groups]
     paragraphs: list[Paragraph] = []
     index = 0
     while index < len(groups):
@@ -278,16 +282,12 @@ def _indented(lines: list[_Line]) -> list[Paragraph]:
     return paragraphs
 
 
-def _table_row(group: list[_Line] | None, last: _Line) -> bool:
-    return group is not None and len(group) == 1 and _row_like(group[0], group[0] is last)
-
-
-def _row_like(line: _Line, is_last: bool) -> bool:
-    """A one-line row of a table (a figure, a label, aligned columns), not a paragraph."""
+def _row_like(line: _Line, is_last: bool, columns: bool) -> bool:
+    """A one-line row of a table (a figure, a label, aligned ``columns``), not a paragraph."""
     stripped = line.text.strip()
     if _LIST_ITEM.match(stripped) or (is_last and _sign_off(line)):
         return False
-    if _COLUMN_GAP.search(stripped):
+    if columns:
         return True
     words = stripped.split()
     if len(stripped) > 70 or (stripped.endswith(".") and len(words) >= 6):
