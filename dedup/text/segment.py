@@ -62,10 +62,9 @@ class _Line:
         self.start = start
         self.end = end
         self.text = text
-        stripped = text.lstrip(" \t")
-        self.blank = not text.strip()
-        self.indent = len(text) - len(stripped)
         self.width = len(text.rstrip())
+        self.blank = not self.width  # all blank once its trailing blanks go
+        self.indent = len(text) - len(text.lstrip(" \t"))
 
     @property
     def indented(self) -> bool:
