@@ -8,6 +8,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SHARED = ROOT.parent / "shared" / "data"
+
+
+def in_fresh_python(*lines: str) -> None:
+    """Run ``lines`` as a program in a new interpreter (nothing imported yet); fail when
+    one of its assertions does."""
+    subprocess.run([sys.executable, "-c", "\n".join(lines)], check=True)
 
 
 def shared_path(*parts: str) -> Path:

