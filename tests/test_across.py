@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dedup.detect.across import ARTICLE, Items, candidate_pairs, containment_pairs, find_across
 from dedup.pipeline.scan import fingerprint
 from dedup.settings import Settings
+from dedup.sketch.sets import FlatSets
 
 
 def _set(values: range | list[int]) -> np.ndarray:
@@ -58,14 +60,19 @@ def _reference_containment_pairs(sets: list[np.ndarray], share: float, max_bucke
 
 
 @given(st.lists(st.lists(st.integers(0, 60), max_size=25), min_size=2, max_size=25),
-       st.sampled_from([0.5, 0.8, 0.9]), st.integers(1, 4))
+       st.sampled_from([0.5, 0.8, 0.9]), st.integers(1, 4), st.sampled_from([1, 7, 1 << 21]))
 def test_containment_pairs_follow_the_prefix_rule(values: list[list[int]], share: float,
-                                                  max_bucket: int) -> None:
+                                                  max_bucket: int, block: int) -> None:
+    # Small blocks cut sets, value groups and holder lists across the passes' steps.
     sets = [_set(v) for v in values]
     if sum(map(len, sets)) == 0:
         return
-    assert containment_pairs(sets, share, max_bucket).tolist() == \
-        _reference_containment_pairs(sets, share, max_bucket)
+    expected = _reference_containment_pairs(sets, share, max_bucket)
+    assert containment_pairs(sets, share, max_bucket, block=block).tolist() == expected
+    # The same search over a subset of a larger table, as the scan runs it.
+    table = FlatSets.of([_set([999])] + sets)
+    members = np.arange(1, len(sets) + 1)
+    assert containment_pairs(table, share, max_bucket, members, block).tolist() == expected
 
 
 def test_candidate_pairs_add_containment_pairs_lsh_misses() -> None:
@@ -140,3 +147,55 @@ def test_intersection_sizes_match_python_sets() -> None:
     expected = [len(set(sets[x].tolist()) & set(sets[y].tolist())) for x, y in zip(xs, ys)]
     for budget in (1, 500, 1 << 22):
         assert intersection_sizes(sets, xs, ys, budget).tolist() == expected
+
+
+def test_items_keep_every_set_and_key_across_many_chunks() -> None:
+    # Columns grow by doubling: thousands of small chunks must come back intact.
+    rng = np.random.default_rng(7)
+    items = Items()
+    sets: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
+    for chunk in range(300):
+        part = [_set(rng.integers(0, 10_000, int(rng.integers(0, 40))).tolist()) for _ in range(7)]
+        part_keys = rng.integers(0, 2**63, (7, 5), dtype=np.uint64)
+        items.extend([chunk] * 7, list(range(7)), part, part_keys)
+        sets.extend(part)
+        keys.append(part_keys)
+    assert len(items) == len(items.sets) == 2100
+    assert all(np.array_equal(a, b) for a, b in zip(items.sets, sets))
+    assert items.sets.sizes.tolist() == [len(s) for s in sets]
+    assert items.owners.tolist() == [k // 7 for k in range(2100)]
+    # Folded keys: equal rows stay equal, and the rows of one key matrix keep their order.
+    folded, original = items.key_matrix(), np.concatenate(keys)
+    assert folded.shape == original.shape and folded.dtype == np.uint32
+    same = (original[:, None, 0] == original[None, :, 0])
+    assert ((folded[:, None, 0] == folded[None, :, 0]) | ~same).all()
+
+
+def test_flat_sets_index_like_a_list() -> None:
+    joined = FlatSets.of([_set([1, 2]), _set([]), _set([5, 9, 11])])
+    assert [s.tolist() for s in joined] == [[1, 2], [], [5, 9, 11]]
+    assert [joined[i].tolist() for i in range(len(joined))] == [[1, 2], [], [5, 9, 11]]
+    assert joined.sizes.tolist() == [2, 0, 3]
+
+
+def _first_copies_by_bytes(sets: list[np.ndarray]) -> list[int]:
+    seen: dict[bytes, int] = {}
+    return [seen.setdefault(s.tobytes(), i) if len(s) else i for i, s in enumerate(sets)]
+
+
+@given(st.lists(st.lists(st.integers(0, 6), max_size=4), max_size=40), st.sampled_from([64, 1 << 20]))
+def test_first_copies_name_the_first_equal_set(values: list[list[int]], block: int) -> None:
+    from dedup.sketch.sets import first_copies
+
+    sets = [_set(v) for v in values]
+    assert first_copies(sets, block).tolist() == _first_copies_by_bytes(sets)
+
+
+def test_first_copies_stay_exact_when_digests_collide(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedup.sketch.sets as sets_module
+
+    # With no mixing, every set of one size and one sum shares a digest.
+    monkeypatch.setattr(sets_module, "_MIX1", np.uint64(0))
+    sets = [_set([1, 4]), _set([2, 3]), _set([1, 4]), _set([]), _set([2, 3]), _set([5])]
+    assert sets_module.first_copies(sets).tolist() == [0, 1, 0, 3, 1, 5]

@@ -12,52 +12,107 @@ verified exactly.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..parallel import in_background
 from ..settings import Settings
-from ..sketch.sets import intersection_sizes, union, unique
+from ..sketch.sets import FlatSets, first_copies, intersection_sizes, union, unique
+from .containment import containment_pairs
 from .findings import Finding, Ref
 from .unionfind import UnionFind
 
 ARTICLE = -1
+_LOW = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
 
 
-@dataclass
 class Items:
-    """A growing table of comparable items: who owns each, its shingles, its band keys."""
+    """A growing table of comparable items: who owns each, its shingles, its band keys.
 
-    owners: list[int] = field(default_factory=list)
-    paragraphs: list[int] = field(default_factory=list)
-    sets: list[np.ndarray] = field(default_factory=list)
-    keys: list[np.ndarray] = field(default_factory=list)
+    Memory per item is what a million paragraphs can afford: every column is one
+    array that grows by doubling (its unused tail is never written, so it costs no
+    memory), shingles are one flat array (see :class:`FlatSets`), and band keys are
+    folded to 32 bits (a bucket only needs equal keys to stay equal; a chance
+    collision costs one more candidate, which verification drops).
+    """
 
-    def extend(self, owners: list[int], paragraphs: list[int], sets: list[np.ndarray],
+    def __init__(self) -> None:
+        self.owners = array("q")
+        self.paragraphs = array("q")
+        self._flat = Column(np.uint32)
+        self._ends = Column(np.int64)
+        self._keys: Column | None = None
+        self._table: FlatSets | None = None
+
+    def extend(self, owners: list[int], paragraphs: list[int], sets: Sequence[np.ndarray],
                keys: np.ndarray) -> None:
+        if not len(owners):
+            return
+        table = FlatSets.of(sets)
         self.owners.extend(owners)
         self.paragraphs.extend(paragraphs)
-        self.sets.extend(sets)
-        if len(owners):
-            self.keys.append(keys)
+        self._ends.extend(table.offsets[1:] + len(self._flat))
+        self._flat.extend(table.flat)
+        if self._keys is None:
+            self._keys = Column(np.uint32, keys.shape[1])
+        self._keys.extend(fold(keys))
 
     def __len__(self) -> int:
         return len(self.owners)
 
+    @property
+    def sets(self) -> FlatSets:
+        """Every item's shingle set."""
+        if self._table is None or len(self._table) != len(self):
+            self._table = FlatSets(self._flat.values(), np.concatenate(([0], self._ends.values())))
+        return self._table
+
     def key_matrix(self) -> np.ndarray:
-        if not self.keys:
-            return np.zeros((0, 1), dtype=np.uint64)
-        return np.concatenate(self.keys)
+        if self._keys is None:
+            return np.zeros((0, 1), dtype=np.uint32)
+        return self._keys.values()
 
 
-def set_hash(values: np.ndarray) -> int:
-    """An exact-identity hash of a sorted shingle set."""
-    return hash(values.tobytes())
+class Column:
+    """A numpy array (of rows of ``width``, if given) that grows by doubling."""
+
+    def __init__(self, dtype: type[np.generic], width: int | None = None) -> None:
+        self._shape: tuple[int, ...] = () if width is None else (width,)
+        self._data = np.empty((1024, *self._shape), dtype=dtype)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def extend(self, values: np.ndarray) -> None:
+        end = self._size + len(values)
+        if end > len(self._data):
+            # np.empty of a large array maps fresh pages: the tail costs nothing
+            # until written, and the old array is returned whole once copied.
+            grown = np.empty((max(end, 2 * len(self._data)), *self._shape), dtype=self._data.dtype)
+            grown[:self._size] = self._data[:self._size]
+            self._data = grown
+        self._data[self._size:end] = values
+        self._size = end
+
+    def values(self) -> np.ndarray:
+        """The values so far (a view: valid until the next ``extend``)."""
+        return self._data[:self._size]
 
 
-def candidate_pairs(keys: np.ndarray, sets: list[np.ndarray], max_bucket: int,
+def fold(keys: np.ndarray) -> np.ndarray:
+    """64-bit band keys as 32-bit ones (equal keys stay equal)."""
+    if keys.dtype == np.uint32:
+        return keys
+    folded: np.ndarray = ((keys >> _S32) ^ (keys & _LOW)).astype(np.uint32)
+    return folded
+
+
+def candidate_pairs(keys: np.ndarray, sets: Sequence[np.ndarray], max_bucket: int,
                     containment: float | None = None) -> np.ndarray:
     """Candidate pairs ``(x, y)``, ``x < y``, as an ``(m, 2)`` array sorted by ``x`` then
     ``y``: identical sets, LSH band collisions and (with ``containment``) every pair
@@ -72,35 +127,29 @@ def candidate_pairs(keys: np.ndarray, sets: list[np.ndarray], max_bucket: int,
     return start_candidates(keys, sets, max_bucket, containment)()
 
 
-def start_candidates(keys: np.ndarray, sets: list[np.ndarray], max_bucket: int,
+def start_candidates(keys: np.ndarray, sets: Sequence[np.ndarray], max_bucket: int,
                      containment: float | None = None, jobs: int = 1) -> Callable[[], np.ndarray]:
     """:func:`candidate_pairs` in two steps: this call finds the first copies of
     identical sets and, with ``jobs`` > 1, starts the containment candidates in a
     forked process; the function it returns pairs the bands and joins the two."""
     n = keys.shape[0]
-    representative: dict[int, int] = {}
-    reps: list[int] = []
-    copies: list[int] = []
-    for item in range(n):
-        if len(sets[item]) == 0:
-            continue
-        first = representative.setdefault(set_hash(sets[item]), item)
-        if first == item:
-            reps.append(item)
-        else:
-            copies.append(first * n + item)
+    table = FlatSets.of(sets)
+    first = first_copies(table)
+    own = first == np.arange(n)
+    reps = np.flatnonzero(own & (table.sizes > 0))
+    copies = first[~own] * n + np.flatnonzero(~own)
     share = containment if len(reps) >= 2 else None
 
     def contained() -> np.ndarray:
         assert share is not None
-        return containment_pairs([sets[i] for i in reps], share, max_bucket)
+        return containment_pairs(sets, share, max_bucket, reps)
 
     pending = in_background(contained) if share is not None and jobs > 1 else contained
 
     def pairs() -> np.ndarray:
-        codes = unique(np.asarray(copies, dtype=np.int64))
+        codes = unique(copies)
         if len(reps) >= 2:
-            rep_index = np.asarray(reps, dtype=np.int64)
+            rep_index = reps
             for band in range(keys.shape[1]):
                 codes = union(codes, _bucket_pairs(keys[rep_index, band], rep_index,
                                                    max_bucket, n))
@@ -138,73 +187,7 @@ def _bucket_pairs(column: np.ndarray, members: np.ndarray, max_bucket: int,
     return unique(xs * n + ys)
 
 
-def containment_pairs(sets: list[np.ndarray], share: float, max_bucket: int) -> np.ndarray:
-    """Pairs ``(x, y)`` (an ``(n, 2)`` array) in which the smaller set may hold ``share``
-    of its shingles in the larger: prefix filtering, vectorised.
-
-    Each set's prefix is its ``|x| - ceil(share * |x|) + 1`` rarest shingles (rarest in
-    these sets, ties by value); a pair qualifies when a prefix shingle of the smaller
-    set is anywhere in the larger. A shingle held by more than ``4 * max_bucket`` sets
-    is left out of the pairing (it says little and would make the work quadratic).
-    """
-    sizes = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
-    if len(sets) < 2 or sizes.sum() == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    count = len(sets)
-    owner = np.repeat(np.arange(count, dtype=np.int32), sizes)
-    # Distinct shingles by one stable sort, in 4-byte arrays where they fit: the
-    # corpus's every shingle is held a few times over here, which sets the scan's peak.
-    flat = np.concatenate(sets)
-    order = np.argsort(flat, kind="stable")
-    ordered = flat[order]
-    del flat
-    first = np.empty(len(ordered), dtype=bool)
-    first[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    del ordered
-    counts = np.diff(np.append(np.flatnonzero(first), len(first)))
-    nvalues = len(counts)
-    inverse = np.empty(len(first), dtype=np.int32)
-    inverse[order] = np.cumsum(first, dtype=np.int32) - 1
-    del first
-    # Every holder of a shingle, grouped by shingle (the sort was stable: in set order).
-    holders = owner[order]
-    del order
-    # Each distinct shingle's rank, rarest first (ties by value); then, per set, the
-    # rank of its k-th rarest shingle: its prefix is every shingle ranked up to that.
-    value_rank = np.empty(nvalues, dtype=np.int32)
-    value_rank[np.argsort(counts, kind="stable")] = np.arange(nvalues, dtype=np.int32)
-    element_rank = value_rank[inverse]
-    del value_rank
-    keys = owner.astype(np.int64)
-    keys *= nvalues
-    keys += element_rank
-    keys.sort()
-    firsts = np.cumsum(sizes) - sizes
-    prefix_len = sizes - np.ceil(share * sizes - 1e-9).astype(np.int64) + 1
-    nonempty = sizes > 0
-    kth = np.full(count, -1, dtype=np.int32)
-    kth[nonempty] = keys[firsts[nonempty] + np.minimum(prefix_len, sizes)[nonempty] - 1] % nvalues
-    del keys
-    in_prefix = element_rank <= kth[owner]
-    del element_rank
-    post_end = np.cumsum(counts)
-    post_start = post_end - counts
-    probe = np.flatnonzero(in_prefix & (counts[inverse] > 1) & (counts[inverse] <= 4 * max_bucket))
-    probe_value = inverse[probe]
-    lengths = counts[probe_value]
-    xs = np.repeat(owner[probe], lengths)
-    starts = np.repeat(post_start[probe_value] - (np.cumsum(lengths) - lengths), lengths)
-    ys = holders[np.arange(len(xs), dtype=np.int64) + starts]
-    # Keep pairs where x is the smaller set (ties: the lower index).
-    keep = (sizes[ys] > sizes[xs]) | ((sizes[ys] == sizes[xs]) & (ys > xs))
-    xs, ys = xs[keep], ys[keep]
-    xs, ys = xs.astype(np.int64), ys.astype(np.int64)
-    pairs = unique(np.minimum(xs, ys) * count + np.maximum(xs, ys))
-    return np.stack((pairs // count, pairs % count), axis=1)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verified:
     x: int
     y: int
@@ -224,10 +207,10 @@ def verify_table(items: Items, pairs: np.ndarray, settings: Settings,
                  same_owner_ok: bool = False) -> tuple[np.ndarray, ...]:
     """As :func:`verify`, as arrays ``(x, y, jaccard, containment)``."""
     if not same_owner_ok and len(pairs):
-        owners = np.asarray(items.owners, dtype=np.int64)
+        owners = np.frombuffer(items.owners, dtype=np.int64)
         pairs = pairs[owners[pairs[:, 0]] != owners[pairs[:, 1]]]
     xs, ys = pairs[:, 0], pairs[:, 1]
-    sizes = np.fromiter(map(len, items.sets), dtype=np.int64, count=len(items.sets))
+    sizes = items.sets.sizes
     inter = intersection_sizes(items.sets, xs, ys)
     union_size = sizes[xs] + sizes[ys] - inter
     smaller = np.minimum(sizes[xs], sizes[ys])
@@ -289,13 +272,20 @@ def find_across(articles: Items, paragraphs: Items, ids: list[str], settings: Se
     if paragraph_candidates is None:
         paragraph_candidates = start_candidates(paragraphs.key_matrix(), paragraphs.sets,
                                                 settings.max_bucket, settings.containment)
-    shared = verify(paragraphs, paragraph_candidates(), settings)
+    # Paragraphs of articles already reported as whole near-duplicates are left out
+    # before they are verified: with many copies of a corpus, that is most pairs.
+    candidates = paragraph_candidates()
+    if len(candidates) and len(article_pairs):
+        cluster = np.arange(len(ids), dtype=np.int64)
+        for members in clusters.groups():
+            cluster[members] = members[0]
+        owners = np.frombuffer(paragraphs.owners, dtype=np.int64)
+        candidates = candidates[cluster[owners[candidates[:, 0]]] != cluster[owners[candidates[:, 1]]]]
+    shared = verify(paragraphs, candidates, settings)
     earliest: dict[int, tuple[int, Verified]] = {}
     ordered: list[tuple[int, int, Verified]] = []
     for pair in shared:
         ox, oy = paragraphs.owners[pair.x], paragraphs.owners[pair.y]
-        if clusters.find(ox) == clusters.find(oy):
-            continue  # already reported as whole near-duplicate articles
         x, y = (pair.x, pair.y) if (ox, paragraphs.paragraphs[pair.x]) < (oy, paragraphs.paragraphs[pair.y]) else (pair.y, pair.x)
         ordered.append((y, x, pair))
         if y not in earliest or earliest[y][0] > x:

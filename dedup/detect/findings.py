@@ -16,7 +16,7 @@ Reason = Literal["duplicate", "contained", "covered", "run", "doubled", "pasted"
 INFORMATIONAL: frozenset[str] = frozenset({"short", "template", "kept"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     article: str
     paragraph: int | None = None
@@ -31,7 +31,7 @@ class Ref:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """``a`` is the earlier occurrence, ``b`` the later; ``remove`` says which side is
     redundant under ``--keep first`` (``None`` when neither is removed)."""

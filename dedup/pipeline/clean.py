@@ -29,6 +29,7 @@ from ..io.writer import CHANGED, atomic_write, encode_text, file_digest, rewrite
 from ..options import CleanOptions
 from ..parallel import batched, ordered_map
 from ..settings import Settings
+from ..sketch.sets import first_copies
 from ..sketch.shingle import shared_shingler
 from .scan import fingerprint
 
@@ -259,16 +260,10 @@ def across_drops(items: Items, records: list[Record], ids: Sequence[str], settin
     """Articles (by position) that duplicate a kept article, under the keep policy."""
     candidates = candidate_pairs(items.key_matrix(), items.sets, settings.max_bucket)
     x, y, jaccard, containment = verify_table(items, candidates, settings)
-    sizes = np.fromiter((len(s) for s in items.sets), dtype=np.int64, count=len(items.sets))
+    sizes = items.sets.sizes
     table = PairTable(x, y, jaccard, containment, sizes[x], sizes[y])
     return {d.dropped: Dropped(ids[d.kept], d.jaccard, d.containment)
-            for d in survivors(records, table, settings, keep, copies=first_copies(items.sets))}
-
-
-def first_copies(sets: Sequence[np.ndarray]) -> list[int]:
-    """For each item, the first item with the same (non-empty) shingle set."""
-    first: dict[bytes, int] = {}
-    return [first.setdefault(s.tobytes(), i) if len(s) else i for i, s in enumerate(sets)]
+            for d in survivors(records, table, settings, keep, copies=first_copies(items.sets).tolist())}
 
 
 def index_drops(docs: Sequence[Doc], index: Any, skip: Iterable[int] = ()) -> dict[int, Dropped]:

@@ -6,7 +6,7 @@ and the Spark engine inside its tasks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,7 +21,8 @@ from ..options import CleanOptions
 from ..parallel import batched, ordered_map
 from ..settings import Settings
 from ..sketch.minhash import band_keys, bands_for_recall, signatures
-from ..sketch.shingle import shared_shingler, split
+from ..sketch.sets import FlatSets
+from ..sketch.shingle import shared_shingler
 
 CHUNK_ARTICLES = 256
 PROGRESS_CHUNK = 8  # articles per batch when a progress bar is shown: it moves smoothly
@@ -34,11 +35,11 @@ class ChunkResult:
     ids: list[str]
     paragraph_counts: list[int]
     within: list[Finding]
-    article_sets: list[np.ndarray]
+    article_sets: Sequence[np.ndarray]
     article_keys: np.ndarray
     paragraph_owner: list[int]  # index into this chunk's articles
     paragraph_index: list[int]
-    paragraph_sets: list[np.ndarray]
+    paragraph_sets: Sequence[np.ndarray]
     paragraph_keys: np.ndarray
     docs: list[Doc] | None = None
 
@@ -46,20 +47,14 @@ class ChunkResult:
         # Thousands of small arrays pickle slowly: send each list as one flat array.
         state = dict(self.__dict__)
         for name in ("article_sets", "paragraph_sets"):
-            state[name] = _pack(state[name])
+            table = FlatSets.of(state[name])
+            state[name] = (table.flat.astype(np.uint32, copy=False), table.offsets)
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         for name in ("article_sets", "paragraph_sets"):
-            state[name] = split(*state[name])  # type: ignore[misc]
+            state[name] = FlatSets(*state[name])  # type: ignore[misc]
         self.__dict__.update(state)
-
-
-def _pack(sets: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
-    np.cumsum([len(s) for s in sets], out=offsets[1:])
-    flat = np.concatenate(sets) if sets else np.zeros(0, dtype=np.uint32)
-    return flat.astype(np.uint32, copy=False), offsets
 
 
 def fingerprint(sets: list[np.ndarray], settings: Settings) -> np.ndarray:
