@@ -250,7 +250,9 @@ def _indented(lines: list[_Line]) -> list[Paragraph]:
             groups.append(None)
             after_row = False
             continue
-        columns = columned[line.start] = bool(_COLUMN_GAP.search(line.text))
+        text = line.text  # a gap needs three spaces or a tab after the indent
+        columns = columned[line.start] = (text.find("   ", line.indent) >= 0 or "\t" in text) \
+            and bool(_COLUMN_GAP.search(text))
         if (line.indent > base or not groups or groups[-1] is None or columns or after_row
                 or _LIST_ITEM.match(line.text) or (line is last and _sign_off(line))):
             groups.append([line])
