@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from ..sketch.sets import FlatSets, ranges, unique
+from ..sketch.sets import FlatSets, ranges, runs_of, unique
 
 BLOCK = 1 << 20  # elements per step of the passes over every shingle: bounds their temporaries
 _LOW = np.uint64(0xFFFFFFFF)
@@ -52,7 +52,7 @@ def containment_pairs(sets: Sequence[np.ndarray], share: float, max_bucket: int,
     # holders of every value, in member order.
     keys = np.empty(total, dtype=np.uint64)
     origins = table.offsets[chosen]
-    for m0, m1 in _member_blocks(ends, block):
+    for m0, m1 in runs_of(ends, block):
         lo, hi = int(firsts[m0]), int(ends[m1 - 1])
         part = values[ranges(origins[m0:m1], sizes[m0:m1])].astype(np.uint64)
         part <<= _S32
@@ -94,7 +94,7 @@ def containment_pairs(sets: Sequence[np.ndarray], share: float, max_bucket: int,
         rank[(keys[lo:hi] & _LOW).astype(np.int64)] = value_rank[groups(lo, hi)]
     prefix_len = np.minimum(sizes - np.ceil(share * sizes - 1e-9).astype(np.int64) + 1, sizes)
     kth = np.full(count, -1, dtype=np.int32)
-    for m0, m1 in _member_blocks(ends, block):
+    for m0, m1 in runs_of(ends, block):
         lo, hi = int(firsts[m0]), int(ends[m1 - 1])
         local = np.repeat(np.arange(m1 - m0, dtype=np.int64), sizes[m0:m1])
         local *= nvalues
@@ -158,16 +158,6 @@ def _holder_pairs(at: np.ndarray, xs: np.ndarray, groups: np.ndarray, group_star
         x, y = x[keep], y[keep]
         yield unique(np.minimum(x, y) * count + np.maximum(x, y))
         first = last
-
-
-def _member_blocks(ends: np.ndarray, block: int) -> Iterator[tuple[int, int]]:
-    """Runs ``[m0, m1)`` of whole members holding about ``block`` elements each."""
-    m0, count = 0, len(ends)
-    while m0 < count:
-        done = int(ends[m0 - 1]) if m0 else 0
-        m1 = max(m0 + 1, int(np.searchsorted(ends, done + block, "right")))
-        yield m0, min(m1, count)
-        m0 = m1
 
 
 def _dense(values: np.ndarray) -> np.ndarray:

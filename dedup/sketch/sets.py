@@ -106,6 +106,17 @@ def intersection_sizes(sets: Sequence[np.ndarray], xs: np.ndarray, ys: np.ndarra
     return out
 
 
+def runs_of(ends: np.ndarray, block: int) -> Iterator[tuple[int, int]]:
+    """Runs ``[m0, m1)`` of whole sets, given their cumulative ``ends``, holding about
+    ``block`` values each (a larger set is a run of its own)."""
+    m0, count = 0, len(ends)
+    while m0 < count:
+        done = int(ends[m0 - 1]) if m0 else 0
+        m1 = max(m0 + 1, int(np.searchsorted(ends, done + block, "right")))
+        yield m0, min(m1, count)
+        m0 = m1
+
+
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _SIZE_MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -124,8 +135,8 @@ def first_copies(sets: Sequence[np.ndarray], block: int = 1 << 20) -> np.ndarray
     sizes = table.sizes
     digest = np.zeros(count, dtype=np.uint64)
     full = np.flatnonzero(sizes > 0)
-    for lo in range(0, len(full), max(1, block // 64)):
-        members = full[lo: lo + max(1, block // 64)]
+    for m0, m1 in runs_of(np.cumsum(sizes[full]), block):
+        members = full[m0:m1]
         starts = table.offsets[members]
         mixed = table.flat[ranges(starts, sizes[members])].astype(np.uint64)
         mixed *= _MIX1
