@@ -189,14 +189,16 @@ def tandem_repeats(keys: list[str], min_period: int) -> list[tuple[int, int, int
     """Non-overlapping ``(start, period, copies)``: ``keys[start:start+period]`` repeated
     ``copies`` times back to back, for periods of at least ``min_period`` tokens."""
     found: list[tuple[int, int, int]] = []
+    grams = [tuple(keys[at:at + min_period]) for at in range(len(keys) - min_period + 1)]
     positions: dict[tuple[str, ...], list[int]] = {}
-    for at in range(len(keys) - min_period + 1):
-        positions.setdefault(tuple(keys[at:at + min_period]), []).append(at)
+    for at, gram in enumerate(grams):
+        positions.setdefault(gram, []).append(at)
+    if len(positions) == len(grams):
+        return found  # no window of min_period words comes twice: nothing repeats
     position = 0
     while position < len(keys):
-        gram = tuple(keys[position:position + min_period])
         best: tuple[int, int, int] | None = None
-        later_ones = positions.get(gram, [])
+        later_ones = positions[grams[position]] if position < len(grams) else []
         for later in later_ones[bisect_right(later_ones, position + min_period - 1):]:
             period = later - position
             if position + 2 * period > len(keys):
