@@ -26,8 +26,6 @@ from .findings import Finding, Ref
 from .unionfind import UnionFind
 
 ARTICLE = -1
-_LOW = np.uint64(0xFFFFFFFF)
-_S32 = np.uint64(32)
 
 
 class Items:
@@ -108,7 +106,8 @@ def fold(keys: np.ndarray) -> np.ndarray:
     """64-bit band keys as 32-bit ones (equal keys stay equal)."""
     if keys.dtype == np.uint32:
         return keys
-    folded: np.ndarray = ((keys >> _S32) ^ (keys & _LOW)).astype(np.uint32)
+    high = keys >> np.uint64(32)
+    folded: np.ndarray = (high ^ keys).astype(np.uint32)  # the low 32 bits of the xor
     return folded
 
 
@@ -142,20 +141,18 @@ def start_candidates(keys: np.ndarray, sets: Sequence[np.ndarray], max_bucket: i
 
     def contained() -> np.ndarray:
         assert share is not None
-        return containment_pairs(sets, share, max_bucket, reps)
+        return containment_pairs(table, share, max_bucket, reps)
 
     pending = in_background(contained) if share is not None and jobs > 1 else contained
 
     def pairs() -> np.ndarray:
         codes = unique(copies)
         if len(reps) >= 2:
-            rep_index = reps
             for band in range(keys.shape[1]):
-                codes = union(codes, _bucket_pairs(keys[rep_index, band], rep_index,
-                                                   max_bucket, n))
+                codes = union(codes, _bucket_pairs(keys[reps, band], reps, max_bucket, n))
             if share is not None:
                 found = pending()
-                x, y = rep_index[found[:, 0]], rep_index[found[:, 1]]
+                x, y = reps[found[:, 0]], reps[found[:, 1]]
                 codes = union(codes, np.minimum(x, y) * n + np.maximum(x, y))
         return np.stack((codes // max(n, 1), codes % max(n, 1)), axis=1)
 
