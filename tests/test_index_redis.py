@@ -1,5 +1,6 @@
 """Redis: an add killed half-way (server or client) leaves whole articles only, each
-found by a query after the restart; the buckets stay datasketch's layout."""
+found by a query after the restart; buckets are fields of one hash per band, large
+ones spill to sets; schema 2 indexes (a set per bucket) are upgraded in place."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import pytest
 from test_index import SYLLABLES, synthetic_article
 
 from dedup import MinHashIndex
+from dedup.index.redis import SPILL, _members
 from dedup.io.reader import Article
 
 pytestmark = pytest.mark.redis
@@ -142,8 +144,11 @@ def check_whole(url: str, name: str) -> int:
         keys = index._rekey([s for s in stored if s is not None])
         for row, entry in enumerate(sorted(every)):
             for band in range(index.bands):
-                bucket = index._store.table_name(band) + _bkey(keys[row, band])
-                assert client.sismember(bucket, entry), (entry, band)
+                assert entry.encode() in index._store.bucket(band, int(keys[row, band])), \
+                    (entry, band)
+        for band in range(index.bands):  # and no bucket holds an entry that is not listed
+            for value in client.hvals(index._store.table_name(band)):
+                assert value == b"" or {m.decode() for m in _members(value)} <= every
         for article, paragraphs in listed.items():
             found = {m.key for m in index.query(text_of(article)) if m.jaccard == 1.0}
             assert set(paragraphs) <= found, article
@@ -187,27 +192,80 @@ def test_a_client_killed_mid_add_leaves_whole_articles_only(server: Server) -> N
         assert 0 < check_whole(server.url, name) < 4000
 
 
-def test_buckets_are_datasketch_redis_storage(server: Server) -> None:
-    from datasketch.storage import unordered_storage
-
-    with MinHashIndex(server.url, name="ds") as index:
+def test_buckets_are_fields_of_one_hash_per_band(server: Server) -> None:
+    """An entry costs a field per band, not a key per band; a bucket that fills up moves
+    to a set of its own, and emptied buckets leave nothing behind."""
+    client = redis.Redis(host="127.0.0.1", port=server.port)
+    with MinHashIndex(server.url, name="lay") as index:
         entries = index.add("one", text_of("one"))
-        stored = index._store._stored(["one"])[0]
-        assert stored is not None
-        keys = index._rekey([stored])
-        config = {"type": "redis", "redis": {"host": "127.0.0.1", "port": server.port}}
+        assert entries >= 2
+        keys = index._rekey([s for s in index._store._stored(index._store._article_entries(
+            ["one"])["one"]) if s is not None])
         for band in (0, index.bands - 1):
-            table = unordered_storage(config, name=index._store.table_name(band))
-            bkey = _bkey(keys[0, band])
-            assert b"one" in table.get(bkey) and bkey in set(table.keys())
+            assert index._store.bucket(band, int(keys[0, band])) == {b"one"}
+        # The index's hashes and one hash per band: no key per bucket.
+        assert client.dbsize() == 4 + index.bands
         assert index.remove("one") == entries
-        table = unordered_storage(config, name=index._store.table_name(0))
-        assert table.size() == 0  # emptied buckets leave the table's key list too
+        assert client.dbsize() == 1  # only the metadata is left
+
+        copies = [f"copy-{i}" for i in range(SPILL + 3)]
+        text = text_of("spilled")
+        with index.insertion_session():
+            index.add_articles([Article(k, text, k) for k in copies[:5]])
+        for key in copies[5:]:  # one at a time: the bucket fills up across calls
+            index.add(key, text)
+        whole = index._rekey(index._store._stored(copies[:1]))  # type: ignore[arg-type]
+        table = index._store.table_name(0)
+        field = _bkey(whole[0, 0])
+        members = index._store.bucket(0, int(whole[0, 0]))
+        assert client.hget(table, field) == b"" and client.scard(table + field) == len(members)
+        assert {k.encode() for k in copies} <= members
+        assert {m.article for m in index.query(text) if m.kind == "article"} == set(copies)
+        for key in copies:
+            index.remove(key)
+        assert client.dbsize() == 1 and not index.query(text)
+    client.close()
+
+
+def test_a_schema_2_index_is_upgraded_in_place(server: Server, tmp_path: Path) -> None:
+    """An index written by the code of schema 2 (datasketch's layout: a set per bucket)
+    answers the same after the upgrade, which leaves none of the old keys."""
+    from test_index_storage import _old_code
+
+    code = _old_code(tmp_path / "v2", "SCHEMA_VERSION = 2", "dedup/index/model.py")
+    keys = [f"old-{i}" for i in range(30)]
+    writer = f"""
+import random, sys
+from dedup import MinHashIndex
+from dedup.io.reader import Article
+SYLLABLES = {SYLLABLES!r}
+{inspect.getsource(synthetic_article)}
+{inspect.getsource(text_of)}
+with MinHashIndex(sys.argv[1], name="up") as index:
+    index.add_articles(Article(k, text_of(k), k) for k in {keys!r})
+    index.add("gone", text_of("gone"))
+    index.remove("gone")
+"""
+    subprocess.run([sys.executable, "-c", writer, server.url], check=True, timeout=300,
+                   env={"PYTHONPATH": str(code), "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
+    client = redis.Redis(host="127.0.0.1", port=server.port)
+    assert client.hget("up:meta", "schema_version") == b"2"
+    assert client.exists(b"up_bucket_\x00\x00")
+    with MinHashIndex(server.url, name="up", create=False) as index:
+        assert client.hget("up:meta", "schema_version") == b"3"
+        assert not client.keys(b"up_bucket_*") and not client.exists("up:upgrading")
+        assert len(index) == len(keys)
+        for key in keys:
+            assert key in {m.article for m in index.query(text_of(key)) if m.jaccard == 1.0}
+        index.add("new", text_of("new"))
+        assert "new" in {m.article for m in index.query(text_of("new"))}
+    assert check_whole(server.url, "up") == len(keys) + 1
+    client.close()
 
 
 def test_a_bulk_add_is_one_transaction_per_batch(server: Server) -> None:
     """Pipelined: a batch of articles is one MULTI/EXEC with one script adding all its
-    bucket memberships, not 42 commands per entry sent by the client."""
+    bucket memberships, not 42 commands per entry."""
     rng = random.Random(9)
     client = redis.Redis(host="127.0.0.1", port=server.port)
     with MinHashIndex(server.url, name="rt") as index:
@@ -219,4 +277,6 @@ def test_a_bulk_add_is_one_transaction_per_batch(server: Server) -> None:
     stats = client.info("commandstats")
     client.close()
     assert stats["cmdstat_exec"]["calls"] == 2 and stats["cmdstat_eval"]["calls"] == 2
-    assert stats["cmdstat_sadd"]["calls"] == 800 * 42  # made by the script, server-side
+    # Made by the script, server-side: one read of each band's fields per script call
+    # (and one read of the articles' old entries per batch), and no key (set) per bucket.
+    assert stats["cmdstat_hmget"]["calls"] == 2 * (42 + 1) and "cmdstat_sadd" not in stats

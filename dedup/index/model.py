@@ -21,8 +21,6 @@ from ..sketch.sets import unique
 from ..sketch.shingle import Shingler
 
 FORMAT = "dedup-minhash-index"
-# Redis: 1, entries and buckets; 2, MinHash entries. SQLite has its own (sqlite.py).
-SCHEMA_VERSION = 2
 
 EntryKind = Literal["article", "paragraph"]
 Reason = Literal["duplicate", "contained", "similar"]

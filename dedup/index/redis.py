@@ -1,4 +1,4 @@
-"""The shared back-end: Redis, with the LSH tables laid out as datasketch's Redis storage.
+"""The shared back-end: Redis.
 
 Under a name (the key prefix, ``dedup`` by default) an index keeps:
 
@@ -7,22 +7,29 @@ Under a name (the key prefix, ``dedup`` by default) an index keeps:
 * ``<name>:entries`` (hash): entry key -> shingle set as bytes (empty for a MinHash entry);
 * ``<name>:owners`` (hash): entry key -> JSON ``[article, paragraph]``;
 * ``<name>:signatures`` (hash): entry key -> signature, for entries inserted as a MinHash;
-* per band, the unordered storage ``MinHashLSH`` with ``storage_config={"type": "redis"}``
-  would make, named ``<name>_bucket_<band>``: a hash of its band keys and, per band
-  key, a set of entry keys (``datasketch.storage.RedisSetStorage`` reads it as is).
+* per band, ``<name>:band:<band>`` (hash; the band number as 2 big-endian bytes): band
+  key (8 big-endian bytes) -> the bucket's entry keys, each after its length (2
+  big-endian bytes). A bucket that reaches :data:`SPILL` entries moves to a set of its
+  own, ``<name>:band:<band><band key>``, and its field holds the empty string.
+
+Almost every bucket holds one entry (band keys are 64-bit hashes), so an entry costs
+one hash field per band, not a key per band: schema 2 kept a set and a field for each
+bucket (datasketch's Redis layout), 17 KB of Redis memory per paragraph and most of a
+bulk add's server time. Schema 2 indexes are upgraded when opened.
 
 Every value is bytes, text or JSON (never pickled). Each batch of writes (the entries
 of some articles, their bucket memberships, the article list, and the removal of what
 they replace) is one ``MULTI``/``EXEC`` transaction, so an interrupted add (client or
 server killed) leaves each article either wholly in or wholly out: an entry is listed
-only together with its bands. The bucket memberships of a batch are added by one Lua
-script from packed band keys: one command instead of 42 per entry.
+only together with its bands. The bucket memberships of a batch are changed by one Lua
+script from packed band keys, which reads and writes each band's fields in bulk.
 """
 
 from __future__ import annotations
 
 import json
 import struct
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -32,7 +39,6 @@ import numpy as np
 
 from .model import (
     FORMAT,
-    SCHEMA_VERSION,
     BadData,
     Batch,
     DamagedIndexError,
@@ -48,40 +54,123 @@ from .model import (
 )
 from .store import Rekey
 
-# ARGV: "add" or "remove", the bucket tables' name prefix, the band count, the band
-# keys (8 bytes each, entry-major), then one entry key per entry.
+# 1, entries and buckets; 2, MinHash entries; 3, buckets as fields of one hash per band.
+SCHEMA_VERSION = 3
+SPILL = 32  # entries of a bucket kept in its field; more move to a set of its own
+MAX_KEY_BYTES = 0xFFFF  # an entry key's length is stored in 2 bytes
+
+# ARGV: "add" or "remove", the band tables' name prefix, the band count, SPILL, the
+# band keys (8 bytes each, entry-major), then one entry key per entry.
 _BUCKETS = """
-local op, prefix, bands, blob = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local n = #ARGV - 4
+local op, prefix, bands, spill, blob = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local first = 5
+local n = #ARGV - first
+local CHUNK = 1000
+
+local function members(value)
+  local out, at = {}, 1
+  while at <= #value do
+    local size = struct.unpack('>H', value, at)
+    out[#out + 1] = string.sub(value, at + 2, at + 1 + size)
+    at = at + 2 + size
+  end
+  return out
+end
+
+local function encode(list)
+  local parts = {}
+  for i, member in ipairs(list) do parts[i] = struct.pack('>H', #member) .. member end
+  return table.concat(parts)
+end
+
+local function flush(command, table_name, args)
+  for s = 1, #args, 2 * CHUNK do
+    redis.call(command, table_name, unpack(args, s, math.min(#args, s + 2 * CHUNK - 1)))
+  end
+end
+
+local encoded = {}
+for i = 1, n do
+  local member = ARGV[first + i]
+  encoded[i] = struct.pack('>H', #member) .. member
+end
+
 for band = 0, bands - 1 do
   local table_name = prefix .. struct.pack('>H', band)
-  local fields = {}
+  local bkeys = {}
   for i = 1, n do
     local at = ((i - 1) * bands + band) * 8 + 1
-    local bkey = string.sub(blob, at, at + 7)
-    local bucket = table_name .. bkey
-    if op == 'add' then
-      redis.call('SADD', bucket, ARGV[i + 4])
-      fields[#fields + 1] = bkey
-      fields[#fields + 1] = bucket
-      if #fields >= 2000 then
-        redis.call('HSET', table_name, unpack(fields))
-        fields = {}
-      end
-    else
-      redis.call('SREM', bucket, ARGV[i + 4])
-      if redis.call('SCARD', bucket) == 0 then
-        redis.call('HDEL', table_name, bkey)
-      end
+    bkeys[i] = string.sub(blob, at, at + 7)
+  end
+  -- This call's view of every bucket it touches (false: no bucket).
+  local current, changed = {}, {}
+  for s = 1, n, CHUNK do
+    local e = math.min(n, s + CHUNK - 1)
+    local found = redis.call('HMGET', table_name, unpack(bkeys, s, e))
+    for i = s, e do
+      if current[bkeys[i]] == nil then current[bkeys[i]] = found[i - s + 1] end
     end
   end
-  if #fields > 0 then
-    redis.call('HSET', table_name, unpack(fields))
+  for i = 1, n do
+    local bkey, member = bkeys[i], ARGV[first + i]
+    local value = current[bkey]
+    if op == 'add' then
+      if not value then
+        current[bkey] = encoded[i]
+        changed[bkey] = true
+      elseif value == '' then
+        redis.call('SADD', table_name .. bkey, member)
+      else
+        local list = members(value)
+        local present = false
+        for _, other in ipairs(list) do
+          if other == member then present = true break end
+        end
+        if not present then
+          if #list + 1 >= spill then
+            list[#list + 1] = member
+            redis.call('SADD', table_name .. bkey, unpack(list))
+            current[bkey] = ''
+          else
+            current[bkey] = value .. encoded[i]
+          end
+          changed[bkey] = true
+        end
+      end
+    elseif value == '' then
+      redis.call('SREM', table_name .. bkey, member)
+      if redis.call('EXISTS', table_name .. bkey) == 0 then
+        current[bkey] = false
+        changed[bkey] = true
+      end
+    elseif value then
+      local kept = {}
+      for _, other in ipairs(members(value)) do
+        if other ~= member then kept[#kept + 1] = other end
+      end
+      current[bkey] = #kept > 0 and encode(kept) or false
+      changed[bkey] = true
+    end
+  end
+  local writes, deletes = {}, {}
+  for bkey in pairs(changed) do
+    local value = current[bkey]
+    if value then
+      writes[#writes + 1] = bkey
+      writes[#writes + 1] = value
+    else
+      deletes[#deletes + 1] = bkey
+    end
+  end
+  flush('HSET', table_name, writes)
+  for s = 1, #deletes, CHUNK do
+    redis.call('HDEL', table_name, unpack(deletes, s, math.min(#deletes, s + CHUNK - 1)))
   end
 end
 return n
 """
 _SCRIPT_ENTRIES = 4000  # entries per script call: keeps one call's run time short
+_UPGRADE_BATCH = 2000  # entries rewritten per transaction when an index is upgraded
 
 
 def redis_params(url: str) -> dict[str, Any]:
@@ -137,7 +226,9 @@ class RedisStore:
         self._entries = f"{name}:entries"
         self._owners = f"{name}:owners"
         self._signatures = f"{name}:signatures"
-        self._prefix = name.encode() + b"_bucket_"
+        self._prefix = name.encode() + b":band:"
+        self._old_prefix = name.encode() + b"_bucket_"  # schema 1 and 2
+        self._upgrading = f"{name}:upgrading"
         self._bands = 0
 
     @contextmanager
@@ -153,8 +244,18 @@ class RedisStore:
             raise DamagedIndexError(f"{self.location}: damaged index: {exc}") from None
 
     def table_name(self, band: int) -> bytes:
-        """The name ``MinHashLSH`` gives its band ``band``'s table."""
+        """The hash of band ``band``'s buckets."""
         return self._prefix + struct.pack(">H", band)
+
+    def bucket(self, band: int, bkey: int) -> set[bytes]:
+        """The entry keys in one bucket (for checks and tests)."""
+        name = self.table_name(band)
+        field = struct.pack(">Q", bkey)
+        with self._guard():
+            value = self._db.hget(name, field)
+            if value == b"":
+                return set(self._db.smembers(name + field))
+        return set() if value is None else set(_members(value))
 
     # -- metadata -------------------------------------------------------------------
 
@@ -194,9 +295,54 @@ class RedisStore:
         return found
 
     def upgrade(self, rekey: Rekey) -> None:
-        """Schema 1 -> 2 adds only the signatures hash: the version is all that changes."""
+        """Schema 1 or 2 -> 3: every entry's buckets are written again as fields of the
+        band hashes (its band keys from its signature or shingles), then the version
+        changes, then the old sets go. One process upgrades; others wait for it. An
+        upgrade cut short is done again from the start by the next open: adding an
+        entry to a bucket that holds it changes nothing."""
         with self._guard():
-            self._db.hset(self._meta, "schema_version", str(SCHEMA_VERSION))
+            deadline = time.monotonic() + 600
+            while not self._db.set(self._upgrading, "1", nx=True, ex=3600):
+                if self._version() >= SCHEMA_VERSION:
+                    return
+                if time.monotonic() > deadline:
+                    raise IndexStoreError(f"{self.location}: another process has been "
+                                          f"upgrading the index for 10 minutes (delete "
+                                          f"{self._upgrading} if it died)")
+                time.sleep(0.2)
+            try:
+                if self._version() >= SCHEMA_VERSION:
+                    return
+                cursor = 0
+                while True:
+                    cursor, found = self._db.hscan(self._entries, cursor, count=_UPGRADE_BATCH)
+                    keys = [k.decode() for k in found]
+                    stored = self._stored(keys)
+                    present = [(k, s) for k, s in zip(keys, stored) if s is not None]
+                    if present:
+                        pipe = self._db.pipeline(transaction=True)
+                        self._buckets(pipe, "add", rekey([s for _, s in present]),
+                                      [k.encode() for k, _ in present])
+                        pipe.execute()
+                    if cursor == 0:
+                        break
+                self._db.hset(self._meta, "schema_version", str(SCHEMA_VERSION))
+                for band in range(self._bands):
+                    table = self._old_prefix + struct.pack(">H", band)
+                    cursor = 0
+                    while True:
+                        cursor, fields = self._db.hscan(table, cursor, count=_UPGRADE_BATCH)
+                        if fields:
+                            self._db.delete(*fields.values())
+                        if cursor == 0:
+                            break
+                    self._db.delete(table)
+            finally:
+                self._db.delete(self._upgrading)
+
+    def _version(self) -> int:
+        raw = self._db.hget(self._meta, "schema_version")
+        return int(raw) if raw is not None and raw.isdigit() else 0
 
     # -- writes ---------------------------------------------------------------------
 
@@ -205,7 +351,7 @@ class RedisStore:
         packed = np.ascontiguousarray(keys, dtype=">u8")
         for start in range(0, len(members), _SCRIPT_ENTRIES):
             part = members[start: start + _SCRIPT_ENTRIES]
-            pipe.eval(_BUCKETS, 0, op, self._prefix, self._bands,
+            pipe.eval(_BUCKETS, 0, op, self._prefix, self._bands, SPILL,
                       packed[start: start + len(part)].tobytes(), *part)
 
     def _stored(self, keys: Sequence[str]) -> list[Stored | None]:
@@ -271,6 +417,9 @@ class RedisStore:
                 continue  # unchanged: keeps its buckets
             if was is not None:
                 old_values[key] = was  # changed: its old buckets go
+            if len(key.encode()) > MAX_KEY_BYTES:
+                raise IndexStoreError(f"{self.location}: {key[:60]}...: a key longer than "
+                                      f"{MAX_KEY_BYTES} bytes")
             fresh.append(i)
             entries[key] = pack(shingles)
             owners[key] = json.dumps([article, paragraph])
@@ -328,17 +477,29 @@ class RedisStore:
             return []
         packed = np.ascontiguousarray(keys, dtype=">u8").tobytes()
         width = keys.shape[1]
+        bands = min(self._bands, width)
         with self._guard():
             pipe = self._db.pipeline(transaction=False)
-            for band in range(min(self._bands, width)):
-                name = self.table_name(band)
-                for row in range(rows):
-                    at = (row * width + band) * 8
-                    pipe.smembers(name + packed[at: at + 8])
+            for band in range(bands):
+                pipe.hmget(self.table_name(band), [packed[(row * width + band) * 8:
+                                                          (row * width + band + 1) * 8]
+                                                   for row in range(rows)])
             found = pipe.execute()
             members: list[set[bytes]] = [set() for _ in range(rows)]
-            for i, bucket in enumerate(found):
-                members[i % rows].update(bucket)
+            spilled: list[tuple[int, bytes]] = []
+            for band, values in enumerate(found):
+                for row, value in enumerate(values):
+                    if value == b"":
+                        at = (row * width + band) * 8
+                        spilled.append((row, self.table_name(band) + packed[at: at + 8]))
+                    elif value is not None:
+                        members[row].update(_members(value))
+            if spilled:
+                pipe = self._db.pipeline(transaction=False)
+                for _, name in spilled:
+                    pipe.smembers(name)
+                for (row, _), bucket in zip(spilled, pipe.execute()):
+                    members[row].update(bucket)
             wanted = sorted({m for bucket in members for m in bucket})
             if not wanted:
                 return [[] for _ in range(rows)]
@@ -376,3 +537,18 @@ class RedisStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _members(value: bytes) -> list[bytes]:
+    """The entry keys of a bucket's field: each after its length in 2 bytes."""
+    out = []
+    at, size = 0, len(value)
+    while at < size:
+        if at + 2 > size:
+            raise BadData("a bucket field cut short")
+        length = int.from_bytes(value[at: at + 2], "big")
+        out.append(value[at + 2: at + 2 + length])
+        at += 2 + length
+    if at != size:
+        raise BadData("a bucket field cut short")
+    return out
