@@ -118,6 +118,7 @@ class MinHashIndex:
         self._shingler = Shingler(self.settings.shingle, self.settings.ngram)
         # MinHashes and texts inserted in an insertion session, not yet written.
         self._queue: dict[str, Any] | None = None
+        self._bulk = 0  # transactions open
 
     # -- protocol -------------------------------------------------------------------
 
@@ -168,9 +169,13 @@ class MinHashIndex:
             ...     with index.transaction():
             ...         index.add_articles(iter_inputs(["archive/"]), jobs=8)
         """
-        with self._store.transaction(buffer_size):
-            yield self
-            self._drain()
+        self._bulk += 1
+        try:
+            with self._store.transaction(buffer_size):
+                yield self
+                self._drain()
+        finally:
+            self._bulk -= 1
 
     @contextmanager
     def insertion_session(self, *, buffer_size: int | None = None) -> Iterator[InsertionSession]:
@@ -257,6 +262,13 @@ class MinHashIndex:
                       keys=signature_keys(sigs, self.bands, self.rows),
                       signatures=list(sigs))
         self._store.replace(batch, self._rekey)
+        self._written()
+
+    def _written(self) -> None:
+        """Outside a transaction, what was written is visible when a call returns (a
+        back-end may send writes in the background; a transaction waits at its end)."""
+        if not self._bulk:
+            self._store.settle()
 
     def add(self, key: str, text: str, *, markdown: bool = False) -> int:
         """Add (or replace) one article and its paragraphs.
@@ -304,6 +316,7 @@ class MinHashIndex:
             added += len(batch)
             if progress is not None:
                 progress(len(batch.articles))
+        self._written()
         return added
 
     def add_docs(self, docs: Iterable[Doc], *, batch_size: int = BATCH_ARTICLES,
@@ -318,6 +331,7 @@ class MinHashIndex:
             added += len(batch)
             if progress is not None:
                 progress(len(chunk))
+        self._written()
         return added
 
     def remove(self, key: str) -> int:

@@ -23,12 +23,18 @@ they replace) is one ``MULTI``/``EXEC`` transaction, so an interrupted add (clie
 server killed) leaves each article either wholly in or wholly out: an entry is listed
 only together with its bands. The bucket memberships of a batch are changed by one Lua
 script from packed band keys, which reads and writes each band's fields in bulk.
+
+A batch's transaction is sent from a writer thread while the caller analyses the next
+batch, so a bulk add costs about the larger of the client's and the server's time, not
+their sum. One batch is in flight at a time; every other call waits for it first and
+raises its error, if any.
 """
 
 from __future__ import annotations
 
 import json
 import struct
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -230,6 +236,31 @@ class RedisStore:
         self._old_prefix = name.encode() + b"_bucket_"  # schema 1 and 2
         self._upgrading = f"{name}:upgrading"
         self._bands = 0
+        self._writer: threading.Thread | None = None
+        self._failure: BaseException | None = None
+
+    def settle(self) -> None:
+        """Wait for the batch in flight, raising its error."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.join()
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+
+    def _send(self, pipe: Any) -> None:
+        """Execute ``pipe`` in the writer thread (after the batch before it)."""
+        self.settle()
+
+        def execute() -> None:
+            try:
+                with self._guard():
+                    pipe.execute()
+            except BaseException as exc:  # raised by the next call, in the caller's thread
+                self._failure = exc
+
+        self._writer = threading.Thread(target=execute, name="dedup-redis-writer", daemon=True)
+        self._writer.start()
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -249,6 +280,7 @@ class RedisStore:
 
     def bucket(self, band: int, bkey: int) -> set[bytes]:
         """The entry keys in one bucket (for checks and tests)."""
+        self.settle()
         name = self.table_name(band)
         field = struct.pack(">Q", bkey)
         with self._guard():
@@ -260,6 +292,7 @@ class RedisStore:
     # -- metadata -------------------------------------------------------------------
 
     def read_meta(self) -> dict[str, str] | None:
+        self.settle()
         with self._guard():
             raw = self._db.hgetall(self._meta)
             if not raw:
@@ -284,6 +317,7 @@ class RedisStore:
     def create(self, meta: dict[str, str]) -> dict[str, str]:
         if not self._create:
             raise MissingIndexError(f"{self.location}: no index here")
+        self.settle()
         fields = dict(meta, schema_version=str(SCHEMA_VERSION))
         with self._guard():
             pipe = self._db.pipeline(transaction=True)
@@ -300,6 +334,7 @@ class RedisStore:
         changes, then the old sets go. One process upgrades; others wait for it. An
         upgrade cut short is done again from the start by the next open: adding an
         entry to a bucket that holds it changes nothing."""
+        self.settle()
         with self._guard():
             deadline = time.monotonic() + 600
             while not self._db.set(self._upgrading, "1", nx=True, ex=3600):
@@ -395,6 +430,7 @@ class RedisStore:
         return len(present)
 
     def replace(self, batch: Batch, rekey: Rekey) -> None:
+        self.settle()  # the entries it replaces may be in the batch in flight
         old = self._article_entries(batch.articles)
         old_keys = [k for keys in old.values() for k in keys]
         old_values = dict(zip(old_keys, self._stored(old_keys)))
@@ -438,9 +474,10 @@ class RedisStore:
                               [entry_key(batch.articles[batch.owner[i]],
                                          batch.paragraph[i]).encode() for i in fresh])
             pipe.hset(self._articles, mapping={a: json.dumps(p) for a, p in paragraphs.items()})
-            pipe.execute()
+        self._send(pipe)
 
     def remove(self, keys: Sequence[str], rekey: Rekey) -> int:
+        self.settle()
         removed = 0
         for key in keys:
             whole = self._article_entries([key])
@@ -467,11 +504,15 @@ class RedisStore:
     @contextmanager
     def transaction(self, buffer_size: int | None = None) -> Iterator[None]:
         """Redis batches are transactions of their own: each is visible whole when done."""
-        yield
+        try:
+            yield
+        finally:
+            self.settle()
 
     # -- reads ----------------------------------------------------------------------
 
     def candidates(self, keys: np.ndarray) -> list[list[Stored]]:
+        self.settle()
         rows = keys.shape[0]
         if rows == 0:
             return []
@@ -520,15 +561,18 @@ class RedisStore:
         return [[stored[m] for m in sorted(bucket) if m in stored] for bucket in members]
 
     def contains(self, key: str) -> bool:
+        self.settle()
         with self._guard():
             return bool(self._db.hexists(self._articles, key) or self._db.hexists(self._entries, key))
 
     def articles(self) -> Iterator[str]:
+        self.settle()
         with self._guard():
             keys = sorted(k.decode() for k in self._db.hkeys(self._articles))
         yield from keys
 
     def count(self) -> tuple[int, int]:
+        self.settle()
         with self._guard():
             return int(self._db.hlen(self._articles)), int(self._db.hlen(self._entries))
 
@@ -536,7 +580,10 @@ class RedisStore:
         return None
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            self.settle()
+        finally:
+            self._db.close()
 
 
 def _members(value: bytes) -> list[bytes]:

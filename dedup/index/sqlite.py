@@ -629,6 +629,9 @@ class SqliteStore:
                 total += os.path.getsize(f"{self.path}{suffix}")
         return total
 
+    def settle(self) -> None:
+        """Every write is done when its call returns."""
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()

@@ -40,6 +40,10 @@ class Store(Protocol):
     def candidates(self, keys: np.ndarray) -> list[list[Stored]]:
         """For each row of band keys, the entries sharing at least one band."""
 
+    def settle(self) -> None:
+        """Wait for writes sent in the background (raising their error); every other
+        method waits for them itself."""
+
     def transaction(self, buffer_size: int | None = None) -> AbstractContextManager[None]:
         """Group writes into one transaction where the back-end has them, buffering up to
         ``buffer_size`` entries' band keys before writing them."""
