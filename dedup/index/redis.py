@@ -89,10 +89,11 @@ local function encode(list)
   return table.concat(parts)
 end
 
-local function flush(command, table_name, args)
-  for s = 1, #args, 2 * CHUNK do
-    redis.call(command, table_name, unpack(args, s, math.min(#args, s + 2 * CHUNK - 1)))
+local function has(list, member)
+  for _, other in ipairs(list) do
+    if other == member then return true end
   end
+  return false
 end
 
 local encoded = {}
@@ -108,67 +109,71 @@ for band = 0, bands - 1 do
     local at = ((i - 1) * bands + band) * 8 + 1
     bkeys[i] = string.sub(blob, at, at + 7)
   end
-  -- This call's view of every bucket it touches (false: no bucket).
-  local current, changed = {}, {}
+  -- writes: field, value, field, value, ... (false: delete the field); slot: a bucket
+  -- this call has changed -> its value's place in writes, which is its current value.
+  local writes, slot, w = {}, {}, 0
   for s = 1, n, CHUNK do
     local e = math.min(n, s + CHUNK - 1)
     local found = redis.call('HMGET', table_name, unpack(bkeys, s, e))
     for i = s, e do
-      if current[bkeys[i]] == nil then current[bkeys[i]] = found[i - s + 1] end
-    end
-  end
-  for i = 1, n do
-    local bkey, member = bkeys[i], ARGV[first + i]
-    local value = current[bkey]
-    if op == 'add' then
-      if not value then
-        current[bkey] = encoded[i]
-        changed[bkey] = true
-      elseif value == '' then
-        redis.call('SADD', table_name .. bkey, member)
-      else
-        local list = members(value)
-        local present = false
-        for _, other in ipairs(list) do
-          if other == member then present = true break end
-        end
-        if not present then
-          if #list + 1 >= spill then
-            list[#list + 1] = member
-            redis.call('SADD', table_name .. bkey, unpack(list))
-            current[bkey] = ''
-          else
-            current[bkey] = value .. encoded[i]
+      local bkey, member = bkeys[i], ARGV[first + i]
+      local at = slot[bkey]
+      local value = found[i - s + 1]
+      if at then value = writes[at] end
+      local new = nil  -- the bucket's value after this entry, when it changes
+      if op == 'add' then
+        if not value then
+          new = encoded[i]  -- the common case: a bucket of one entry
+        elseif value == '' then
+          redis.call('SADD', table_name .. bkey, member)
+        else
+          local list = members(value)
+          if not has(list, member) then
+            if #list + 1 >= spill then
+              list[#list + 1] = member
+              redis.call('SADD', table_name .. bkey, unpack(list))
+              new = ''
+            else
+              new = value .. encoded[i]
+            end
           end
-          changed[bkey] = true
         end
+      elseif value == '' then
+        redis.call('SREM', table_name .. bkey, member)
+        if redis.call('EXISTS', table_name .. bkey) == 0 then new = false end
+      elseif value then
+        local kept = {}
+        for _, other in ipairs(members(value)) do
+          if other ~= member then kept[#kept + 1] = other end
+        end
+        new = #kept > 0 and encode(kept) or false
       end
-    elseif value == '' then
-      redis.call('SREM', table_name .. bkey, member)
-      if redis.call('EXISTS', table_name .. bkey) == 0 then
-        current[bkey] = false
-        changed[bkey] = true
+      if new ~= nil then
+        if not at then
+          w = w + 2
+          writes[w - 1] = bkey
+          at = w
+          slot[bkey] = w
+        end
+        writes[at] = new
       end
-    elseif value then
-      local kept = {}
-      for _, other in ipairs(members(value)) do
-        if other ~= member then kept[#kept + 1] = other end
-      end
-      current[bkey] = #kept > 0 and encode(kept) or false
-      changed[bkey] = true
     end
   end
-  local writes, deletes = {}, {}
-  for bkey in pairs(changed) do
-    local value = current[bkey]
-    if value then
-      writes[#writes + 1] = bkey
-      writes[#writes + 1] = value
-    else
-      deletes[#deletes + 1] = bkey
+  local sets, deletes = writes, {}
+  if op ~= 'add' then
+    sets = {}
+    for j = 1, w, 2 do
+      if writes[j + 1] then
+        sets[#sets + 1] = writes[j]
+        sets[#sets + 1] = writes[j + 1]
+      else
+        deletes[#deletes + 1] = writes[j]
+      end
     end
   end
-  flush('HSET', table_name, writes)
+  for s = 1, #sets, 2 * CHUNK do
+    redis.call('HSET', table_name, unpack(sets, s, math.min(#sets, s + 2 * CHUNK - 1)))
+  end
   for s = 1, #deletes, CHUNK do
     redis.call('HDEL', table_name, unpack(deletes, s, math.min(#deletes, s + CHUNK - 1)))
   end
