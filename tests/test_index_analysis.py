@@ -140,3 +140,29 @@ def test_a_text_query_answers_as_the_query_of_its_full_analysis(tmp_path: Path) 
                              for m in index.query_doc(doc)]
             answered += bool(light)
     assert answered >= len(articles) // 2
+
+
+def test_the_analysis_makes_no_reference_cycles_and_leaves_the_collector_as_it_was() -> None:
+    # prepare() pauses the cyclic collector (so a caller's large heap is not walked
+    # batch after batch): that is safe only if reference counting frees all it makes.
+    import gc
+
+    articles = fixture_articles() + [Article(name, text, name) for name, text in EDGES.items()]
+    shingler = Shingler(SETTINGS.shingle, SETTINGS.ngram)
+    index_batch(articles, SETTINGS, shingler, BANDS, ROWS)  # caches filled once
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            index_batch(articles, SETTINGS, shingler, BANDS, ROWS)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    prepare(articles, SETTINGS, BANDS, ROWS)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        prepare(articles, SETTINGS, BANDS, ROWS)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

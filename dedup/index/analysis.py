@@ -13,7 +13,9 @@ analysis, value for value.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -38,13 +40,32 @@ def prepare(articles: Sequence[Article], settings: Settings, bands: int, rows: i
     """Analyse articles into a :class:`Batch` (pure; runs in worker processes too)."""
     shingler = _SHINGLERS.setdefault((settings.shingle, settings.ngram),
                                      Shingler(settings.shingle, settings.ngram))
-    batch = index_batch(articles, settings, shingler, bands, rows)
+    with _no_collection():
+        batch = index_batch(articles, settings, shingler, bands, rows)
     if batch is None:
         # One vectorised pass over all the paragraphs: several times faster than one
         # article at a time, and value for value the same.
         analyzed = analyze_many(list(articles), settings, shingler, with_articles=True)
         batch = batch_of(analyzed.docs, settings, shingler, bands, rows, analyzed.article_sets)
     return batch
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch is analysed.
+
+    The analysis makes no reference cycles: what it allocates is freed by reference
+    counting. Left on, the collector would promote a batch's short-lived objects
+    (lines, paragraphs) to the oldest generation, whose collections walk every object
+    of the process: a caller holding 200,000 articles paid 4 of 32 s of analysis
+    for them at 1 M paragraphs."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def index_batch(articles: Sequence[Article], settings: Settings, shingler: Shingler,
