@@ -1,5 +1,5 @@
 """Redis: an add killed half-way (server or client) leaves whole articles only, each
-found by a query after the restart; buckets are fields of one hash per band, large
+found by a query after the restart; a refused batch leaves nothing; buckets are fields of one hash per band, large
 ones spill to sets; schema 2 indexes (a set per bucket) are upgraded in place."""
 
 from __future__ import annotations
@@ -280,3 +280,43 @@ def test_a_bulk_add_is_one_transaction_per_batch(server: Server) -> None:
     # Made by the script, server-side: one read of each band's fields per script call
     # (and one read of the articles' old entries per batch), and no key (set) per bucket.
     assert stats["cmdstat_hmget"]["calls"] == 2 * (42 + 1) and "cmdstat_sadd" not in stats
+
+
+def test_a_batch_written_in_the_background_is_visible_on_return_and_its_error_raised(
+        server: Server) -> None:
+    """Batches go out from a writer thread while the next one is analysed: outside a
+    transaction an add is visible to other clients when it returns, and a batch the
+    server refuses raises from the call that wrote it (or the session's end), never
+    silently."""
+    from dedup.index.model import IndexStoreError, NotAnIndexError
+
+    rng = random.Random(4)
+    other = redis.Redis(host="127.0.0.1", port=server.port)
+    articles = [Article(f"a{i}", synthetic_article(rng), f"a{i}") for i in range(30)]
+    with MinHashIndex(server.url, name="bg") as index:
+        index.add_articles(articles[:20], batch_size=5)
+        assert other.hlen("bg:articles") == 20  # seen by another connection
+        index.add("single", synthetic_article(rng))
+        assert other.hexists("bg:articles", "single")
+        # A band hash that is not a hash: refused before anything is written (a command
+        # failing inside EXEC would not undo the rest of the transaction).
+        other.delete(index._store.table_name(7))
+        other.set(index._store.table_name(7), "not a hash")
+        with pytest.raises(NotAnIndexError, match="bg"):
+            index.add_articles(articles[20:], batch_size=5)
+        assert other.hlen("bg:articles") == 21
+        other.delete(index._store.table_name(7))
+        # A server out of memory refuses the transaction as it runs, in the writer
+        # thread: the error reaches the caller and nothing of the batch is stored.
+        other.config_set("maxmemory-policy", "noeviction")
+        other.config_set("maxmemory", 1)
+        with pytest.raises(IndexStoreError, match=r"Redis error: .*maxmemory'\.?$"):
+            index.add_articles(articles[20:], batch_size=5)
+        with pytest.raises(IndexStoreError, match=r"Redis error: .*maxmemory'\.?$"), \
+                index.insertion_session():
+            index.add_articles(articles[20:], batch_size=5)
+        other.config_set("maxmemory", 0)
+        assert other.hlen("bg:articles") == 21
+        index.add_articles(articles[20:], batch_size=5)
+        assert index.stats().articles == 31
+    other.close()

@@ -272,7 +272,8 @@ class RedisStore:
         try:
             yield
         except self._errors as exc:
-            text = str(exc)
+            # a pipeline's error quotes the failed command, binary arguments and all
+            text = str(exc).rpartition(" of pipeline caused error: ")[2]
             if "WRONGTYPE" in text:
                 raise NotAnIndexError(f"{self.location}: not a dedup index ({text})") from None
             raise IndexStoreError(f"{self.location}: Redis error: {text}") from None
@@ -434,8 +435,23 @@ class RedisStore:
             pipe.hdel(self._signatures, *names)
         return len(present)
 
+    def _check_bands(self) -> None:
+        """Refuse to write when a band table is not a hash: a command failing inside
+        ``EXEC`` does not undo the others, so a batch would be listed without its bands."""
+        with self._guard():
+            pipe = self._db.pipeline(transaction=False)
+            for band in range(self._bands):
+                pipe.type(self.table_name(band))
+            for band, kind in enumerate(pipe.execute()):
+                if kind not in (b"hash", b"none", "hash", "none"):
+                    name = self.table_name(band).decode("utf-8", "replace")
+                    raise NotAnIndexError(f"{self.location}: not a dedup index ({name!r} "
+                                          f"is a {kind.decode() if isinstance(kind, bytes) else kind}, "
+                                          "not a hash)")
+
     def replace(self, batch: Batch, rekey: Rekey) -> None:
         self.settle()  # the entries it replaces may be in the batch in flight
+        self._check_bands()
         old = self._article_entries(batch.articles)
         old_keys = [k for keys in old.values() for k in keys]
         old_values = dict(zip(old_keys, self._stored(old_keys)))
@@ -483,6 +499,7 @@ class RedisStore:
 
     def remove(self, keys: Sequence[str], rekey: Rekey) -> int:
         self.settle()
+        self._check_bands()
         removed = 0
         for key in keys:
             whole = self._article_entries([key])
