@@ -1,6 +1,7 @@
 """Redis: an add killed half-way (server or client) leaves whole articles only, each
-found by a query after the restart; a refused batch leaves nothing; buckets are fields of one hash per band, large
-ones spill to sets; schema 2 indexes (a set per bucket) are upgraded in place."""
+found by a query after the restart, and a refused batch leaves nothing; buckets are
+fields of one hash per band, large ones spill to sets; schema 2 indexes (a set per
+bucket) are upgraded in place."""
 
 from __future__ import annotations
 
