@@ -196,6 +196,34 @@ def test_a_file_edited_after_it_was_read_is_not_overwritten(
     assert [p.name for p in tmp_path.iterdir()] == [name]
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux swaps and leases")
+def test_a_save_by_an_editor_that_opened_the_file_before_the_swap_is_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The editor opens the file, clean swaps its new version in, then the editor
+    # writes: into the file taken out, which must be swapped back, not deleted.
+    import dedup.pipeline.clean as pipeline
+
+    path = tmp_path / "story.txt"
+    path.write_text(DIRTY, encoding="utf-8")
+    real_write = pipeline.atomic_write
+
+    def write_while_open(target: str, *args: object, **kwargs: object) -> bool:
+        with open(path, "r+b") as editor:
+            try:
+                return real_write(target, *args, **kwargs)  # type: ignore[arg-type]
+            finally:
+                editor.truncate(0)
+                editor.write(EDITED.encode())
+
+    monkeypatch.setattr(pipeline, "atomic_write", write_while_open)
+    result = run("--scope", "within", str(path))
+    assert result.exit_code == 2
+    assert error_lines(result.stderr) == [
+        f"dedup: error: {path}: changed since it was read; left as it is (run again)"]
+    assert path.read_text(encoding="utf-8") == EDITED
+    assert [p.name for p in tmp_path.iterdir()] == ["story.txt"]
+
+
 class _Editor(threading.Thread):
     """Saves EDITED over a file after a random delay, by rename or in place."""
 

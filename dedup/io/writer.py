@@ -26,6 +26,11 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any, BinaryIO
 
 from ..errors import WriteRefused
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 from .reader import Source, bom_bytes
 
 _CHUNK = 1 << 16
@@ -131,7 +136,9 @@ def _replace_if_unchanged(temp: str, real: str, expect: Source) -> None:
         raise WriteRefused(CHANGED)
     if _exchange(temp, real):
         try:
-            unchanged = (expect.same_stat(os.stat(temp))
+            # Saved in place by a writer that opened it before the swap, the old file
+            # would take the write after this check, and be deleted with it.
+            unchanged = (not _open_elsewhere(temp) and expect.same_stat(os.stat(temp))
                          and file_digest(temp) == expect.digest)
         except OSError:
             unchanged = False
@@ -179,6 +186,23 @@ def _exchange(a: str, b: str) -> bool:
     if error in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EXDEV):
         return False  # not on this system or file system: plain rename instead
     raise OSError(error, os.strerror(error), b)
+
+
+def _open_elsewhere(path: str) -> bool:
+    """Whether another open file holds ``path`` (Linux: a write lease is refused while
+    one does); ``False`` where leases are not available (then no one can tell)."""
+    if fcntl is None or not hasattr(fcntl, "F_SETLEASE"):
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
+    except OSError as error:
+        return error.errno in (errno.EAGAIN, errno.EBUSY)
+    else:
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+        return False
+    finally:
+        os.close(fd)
 
 
 def file_digest(path: str) -> str:
