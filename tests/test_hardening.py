@@ -216,12 +216,21 @@ def test_a_save_by_an_editor_that_opened_the_file_before_the_swap_is_kept(
                 editor.write(EDITED.encode())
 
     monkeypatch.setattr(pipeline, "atomic_write", write_while_open)
-    result = run("--scope", "within", str(path))
+    with open(path, "rb"):  # a reader (a pager, tail -f) holding it does not count
+        result = run("--scope", "within", str(path))
     assert result.exit_code == 2
     assert error_lines(result.stderr) == [
         f"dedup: error: {path}: changed since it was read; left as it is (run again)"]
     assert path.read_text(encoding="utf-8") == EDITED
     assert [p.name for p in tmp_path.iterdir()] == ["story.txt"]
+
+
+def test_a_file_open_for_reading_elsewhere_is_still_cleaned(tmp_path: Path) -> None:
+    path = tmp_path / "story.txt"
+    path.write_text(DIRTY, encoding="utf-8")
+    with open(path, "rb"):  # a pager or tail -f
+        assert run("--scope", "within", str(path)).exit_code == 0
+    assert path.read_text(encoding="utf-8") != DIRTY
 
 
 class _Editor(threading.Thread):

@@ -189,13 +189,14 @@ def _exchange(a: str, b: str) -> bool:
 
 
 def _open_elsewhere(path: str) -> bool:
-    """Whether another open file holds ``path`` (Linux: a write lease is refused while
-    one does); ``False`` where leases are not available (then no one can tell)."""
+    """Whether a file open for writing holds ``path`` (Linux: a read lease is refused
+    while one does; readers do not count); ``False`` where leases are not available
+    (then no one can tell)."""
     if fcntl is None or not hasattr(fcntl, "F_SETLEASE"):
         return False
     fd = os.open(path, os.O_RDONLY)
     try:
-        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
     except OSError as error:
         return error.errno in (errno.EAGAIN, errno.EBUSY)
     else:
