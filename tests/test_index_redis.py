@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -128,9 +128,9 @@ def wait_for_articles(url: str, name: str, count: int, adder: subprocess.Popen[b
         client.close()
 
 
-def check_whole(url: str, name: str) -> int:
+def check_whole(url: str, name: str, text: Callable[[str], str] = text_of) -> int:
     """Every listed entry has its set, its owner and all its buckets, and a query of its
-    article's text finds it; nothing is stored that is not listed. The articles."""
+    article's ``text`` finds it; nothing is stored that is not listed. The articles."""
     client = redis.Redis.from_url(url)
     with MinHashIndex(url, name=name, create=False) as index:
         listed = {}
@@ -151,7 +151,7 @@ def check_whole(url: str, name: str) -> int:
             for value in client.hvals(index._store.table_name(band)):
                 assert value == b"" or {m.decode() for m in _members(value)} <= every
         for article, paragraphs in listed.items():
-            found = {m.key for m in index.query(text_of(article)) if m.jaccard == 1.0}
+            found = {m.key for m in index.query(text(article)) if m.jaccard == 1.0}
             assert set(paragraphs) <= found, article
     client.close()
     return len(listed)
@@ -191,6 +191,28 @@ def test_a_client_killed_mid_add_leaves_whole_articles_only(server: Server) -> N
         os.kill(adder.pid, signal.SIGKILL)
         adder.wait(timeout=30)
         assert 0 < check_whole(server.url, name) < 4000
+
+
+def test_one_batch_mixing_new_shared_and_existing_buckets_lists_every_entry(
+        server: Server) -> None:
+    """Within one script call an entry whose bucket is new and unshared is written
+    directly; one whose band key recurs in the call, or whose bucket exists, is merged.
+    Both kinds, side by side, leave every entry in every one of its buckets."""
+    rng = random.Random(21)
+    base = [synthetic_article(rng) for _ in range(6)]
+    texts: dict[str, str] = {}
+    with MinHashIndex(server.url, name="mix") as index:
+        old = [Article(f"old{i}", base[i], f"old{i}") for i in range(3)]
+        index.add_articles(old)
+        batch = [Article(f"new{i}", synthetic_article(rng), f"new{i}") for i in range(20)]
+        batch += [Article(f"again{i}", base[i % 6], f"again{i}") for i in range(9)]
+        index.add_articles(batch, batch_size=len(batch))
+        texts = {article.id: article.text for article in old + batch}
+        for i in range(6):  # the old copies, the repeats within the batch and each other
+            found = {m.article for m in index.query(base[i]) if m.jaccard == 1.0}
+            assert found >= {f"again{j}" for j in range(9) if j % 6 == i}
+            assert i >= 3 or f"old{i}" in found
+    assert check_whole(server.url, "mix", texts.__getitem__) == 32
 
 
 def test_buckets_are_fields_of_one_hash_per_band(server: Server) -> None:
@@ -264,9 +286,10 @@ with MinHashIndex(sys.argv[1], name="up") as index:
     client.close()
 
 
-def test_a_bulk_add_is_one_transaction_per_batch(server: Server) -> None:
-    """Pipelined: a batch of articles is one MULTI/EXEC with one script adding all its
-    bucket memberships, not 42 commands per entry."""
+def test_a_bulk_add_is_one_read_and_one_transaction_per_batch(server: Server) -> None:
+    """Pipelined: a batch of articles is one pipelined read of which buckets exist and
+    one MULTI/EXEC, writing each band's new buckets with one HSET and the others with one
+    script call: a few commands per band and batch, not 42 commands per entry."""
     rng = random.Random(9)
     client = redis.Redis(host="127.0.0.1", port=server.port)
     with MinHashIndex(server.url, name="rt") as index:
@@ -275,12 +298,16 @@ def test_a_bulk_add_is_one_transaction_per_batch(server: Server) -> None:
             index.add_articles([Article(f"a{i}", synthetic_article(rng), f"a{i}")
                                 for i in range(200)], batch_size=100)
         assert index.stats().entries == 800
+        bands = index.bands
     stats = client.info("commandstats")
     client.close()
-    assert stats["cmdstat_exec"]["calls"] == 2 and stats["cmdstat_eval"]["calls"] == 2
-    # Made by the script, server-side: one read of each band's fields per script call
-    # (and one read of the articles' old entries per batch), and no key (set) per bucket.
-    assert stats["cmdstat_hmget"]["calls"] == 2 * (42 + 1) and "cmdstat_sadd" not in stats
+    calls = {name.removeprefix("cmdstat_"): stat["calls"] for name, stat in stats.items()}
+    assert calls["exec"] == 2 and calls.get("eval", 0) <= 2
+    # Per batch: the articles' old entries; each band's fields once by the read and
+    # once by the script; each band's new fields, the entries, their owners, the
+    # articles; and the script's writes.
+    assert calls["hmget"] <= 2 * (1 + 2 * bands)
+    assert calls["hset"] <= 2 * (2 * bands + 3) and "sadd" not in calls
 
 
 def test_a_batch_written_in_the_background_is_visible_on_return_and_its_error_raised(
@@ -321,3 +348,31 @@ def test_a_batch_written_in_the_background_is_visible_on_return_and_its_error_ra
         index.add_articles(articles[20:], batch_size=5)
         assert index.stats().articles == 31
     other.close()
+
+
+def test_a_bucket_opened_by_another_client_during_a_batch_is_merged_not_overwritten(
+        server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch watches the band hashes from its read of which buckets exist to its
+    EXEC: another client adding the same paragraph in between makes the transaction
+    fail, and the batch, read again, joins that client's buckets."""
+    from dedup.index.redis import RedisStore
+
+    text = text_of("shared")
+    read = RedisStore._new_buckets
+    interfered: list[bool] = []
+
+    def meanwhile(self: RedisStore, *args: object) -> object:
+        found = read(self, *args)  # type: ignore[arg-type]
+        if not interfered:
+            interfered.append(True)
+            with MinHashIndex(server.url, name="race") as other:
+                other.add("theirs", text)
+        return found
+
+    with MinHashIndex(server.url, name="race") as index:
+        monkeypatch.setattr(RedisStore, "_new_buckets", meanwhile)
+        index.add("ours", text)
+        monkeypatch.undo()
+        found = {m.article for m in index.query(text) if m.jaccard == 1.0}
+    assert interfered and found == {"ours", "theirs"}
+    assert check_whole(server.url, "race", lambda key: text) == 2

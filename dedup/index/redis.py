@@ -21,13 +21,19 @@ Every value is bytes, text or JSON (never pickled). Each batch of writes (the en
 of some articles, their bucket memberships, the article list, and the removal of what
 they replace) is one ``MULTI``/``EXEC`` transaction, so an interrupted add (client or
 server killed) leaves each article either wholly in or wholly out: an entry is listed
-only together with its bands. The bucket memberships of a batch are changed by one Lua
-script from packed band keys, which reads and writes each band's fields in bulk.
+only together with its bands. Most band keys of a bulk add open new buckets (93% on
+real news): the batch watches the band hashes, reads which of its band keys have a
+bucket, and writes a key that has none, and that no other entry of the batch has, as a
+plain field (one ``HSET`` per band for all of them); a Lua script merges the others
+into their buckets. Another client changing a band hash between the read and ``EXEC``
+makes the transaction fail, and the batch is read and sent again. The band commands
+are packed in bulk (:mod:`dedup.index.resp`), and all but the read's outcome is
+prepared in the caller's thread.
 
-A batch's transaction is sent from a writer thread while the caller analyses the next
-batch, so a bulk add costs about the larger of the client's and the server's time, not
-their sum. One batch is in flight at a time; every other call waits for it first and
-raises its error, if any.
+A batch's read and transaction are sent from a writer thread while the caller analyses
+the next batch, so a bulk add costs about the larger of the client's and the server's
+time, not their sum. One batch is in flight at a time; every other call waits for it
+first and raises its error, if any.
 """
 
 from __future__ import annotations
@@ -38,11 +44,13 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import numpy as np
 
+from . import resp
 from .model import (
     FORMAT,
     BadData,
@@ -66,10 +74,13 @@ SPILL = 32  # entries of a bucket kept in its field; more move to a set of its o
 MAX_KEY_BYTES = 0xFFFF  # an entry key's length is stored in 2 bytes
 
 # ARGV: "add" or "remove", the band tables' name prefix, the band count, SPILL, the
-# band keys (8 bytes each, entry-major), then one entry key per entry.
+# band keys of the memberships (8 bytes each, band by band), the memberships (per band,
+# a count and that many 1-based entry numbers, 4 big-endian bytes each), then one entry
+# key per entry.
 _BUCKETS = """
-local op, prefix, bands, spill, blob = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
-local first = 5
+local op, prefix, bands, spill = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local blob, which = ARGV[5], ARGV[6]
+local first = 6
 local n = #ARGV - first
 local CHUNK = 1000
 
@@ -102,28 +113,33 @@ for i = 1, n do
   encoded[i] = struct.pack('>H', #member) .. member
 end
 
+local key_at, which_at = 1, 1
 for band = 0, bands - 1 do
   local table_name = prefix .. struct.pack('>H', band)
-  local bkeys = {}
-  for i = 1, n do
-    local at = ((i - 1) * bands + band) * 8 + 1
-    bkeys[i] = string.sub(blob, at, at + 7)
+  local m
+  m, which_at = struct.unpack('>I4', which, which_at)
+  local bkeys, rows = {}, {}
+  for j = 1, m do
+    rows[j], which_at = struct.unpack('>I4', which, which_at)
+    bkeys[j] = string.sub(blob, key_at, key_at + 7)
+    key_at = key_at + 8
   end
   -- writes: field, value, field, value, ... (false: delete the field); slot: a bucket
   -- this call has changed -> its value's place in writes, which is its current value.
   local writes, slot, w = {}, {}, 0
-  for s = 1, n, CHUNK do
-    local e = math.min(n, s + CHUNK - 1)
+  for s = 1, m, CHUNK do
+    local e = math.min(m, s + CHUNK - 1)
     local found = redis.call('HMGET', table_name, unpack(bkeys, s, e))
-    for i = s, e do
-      local bkey, member = bkeys[i], ARGV[first + i]
+    for j = s, e do
+      local i = rows[j]
+      local bkey, member = bkeys[j], ARGV[first + i]
       local at = slot[bkey]
-      local value = found[i - s + 1]
+      local value = found[j - s + 1]
       if at then value = writes[at] end
       local new = nil  -- the bucket's value after this entry, when it changes
       if op == 'add' then
         if not value then
-          new = encoded[i]  -- the common case: a bucket of one entry
+          new = encoded[i]
         elseif value == '' then
           redis.call('SADD', table_name .. bkey, member)
         else
@@ -182,6 +198,7 @@ return n
 """
 _SCRIPT_ENTRIES = 4000  # entries per script call: keeps one call's run time short
 _UPGRADE_BATCH = 2000  # entries rewritten per transaction when an index is upgraded
+_WATCH_TRIES = 100  # a batch is sent again when another client changed a band meanwhile
 
 
 def redis_params(url: str) -> dict[str, Any]:
@@ -199,7 +216,9 @@ def redis_params(url: str) -> dict[str, Any]:
                               "db": int(db), "socket_connect_timeout": 5,
                               # a batch is one EXEC, which a busy server may take well over
                               # redis-py's default 5 s to answer
-                              "socket_timeout": 300}
+                              "socket_timeout": 300,
+                              # a batch's reads come back as one reply of about a megabyte
+                              "socket_read_size": 1 << 20}
     if parts.username:
         params["username"] = unquote(parts.username)
     if parts.password:
@@ -253,14 +272,14 @@ class RedisStore:
         if failure is not None:
             raise failure
 
-    def _send(self, pipe: Any) -> None:
-        """Execute ``pipe`` in the writer thread (after the batch before it)."""
+    def _send(self, pending: _Pending) -> None:
+        """Execute ``pending`` in the writer thread (after the batch before it)."""
         self.settle()
 
         def execute() -> None:
             try:
                 with self._guard():
-                    pipe.execute()
+                    self._transact(pending)
             except BaseException as exc:  # raised by the next call, in the caller's thread
                 self._failure = exc
 
@@ -387,13 +406,88 @@ class RedisStore:
 
     # -- writes ---------------------------------------------------------------------
 
-    def _buckets(self, pipe: Any, op: str, keys: np.ndarray, members: list[bytes]) -> None:
-        """Queue the scripts adding (or removing) entries to (from) their buckets."""
-        packed = np.ascontiguousarray(keys, dtype=">u8")
+    def _transact(self, pending: _Pending) -> None:
+        """One ``MULTI``/``EXEC`` of ``pending``: a band key that no other entry of the
+        batch has and no bucket holds opens its bucket with one field (one ``HSET`` per
+        band for all of them); the script merges the others into their buckets."""
+        tables = [self.table_name(band) for band in range(self._bands)]
+        for _ in range(_WATCH_TRIES):
+            with self._db.pipeline(transaction=True) as pipe:
+                pipe.watch(*(tables if pending.members else [self._meta]))
+                conn = pipe.connection  # held by the pipeline while it watches
+                try:
+                    if self._exchange(conn, pending, tables):
+                        return
+                except BaseException:
+                    conn.disconnect()  # replies may be left unread
+                    raise
+        raise IndexStoreError(f"{self.location}: the band tables kept changing under a "
+                              f"batch ({_WATCH_TRIES} tries)")
+
+    def _exchange(self, conn: Any, pending: _Pending, tables: list[bytes]) -> bool:
+        """Read which buckets exist, then send the transaction; false when another
+        client changed a watched band meanwhile (nothing was written)."""
+        from redis.exceptions import ResponseError
+
+        direct, writes = self._new_buckets(conn, pending, tables)
+        calls = list(pending.commands)
+        merged = np.flatnonzero(~direct.all(axis=1))
+        if merged.size:
+            rest = _Recorder()
+            self._buckets(rest, "add", pending.keys[merged],
+                          [pending.members[i] for i in merged], ~direct[merged])
+            calls += rest.calls
+        conn.send_packed_command([b"".join([resp.MULTI, *calls, *writes, resp.EXEC])])
+        failure: Exception | None = None
+        for _ in range(1 + len(calls) + len(writes) // 2):  # +OK, +QUEUED or an error
+            try:
+                conn.read_response()
+            except ResponseError as exc:
+                failure = failure or exc
+        try:
+            replies = conn.read_response()
+        except ResponseError as exc:  # EXECABORT: a command was refused
+            raise failure or exc from None
+        if replies is None:
+            return False
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return True
+
+    def _new_buckets(self, conn: Any, pending: _Pending, tables: list[bytes]
+                     ) -> tuple[np.ndarray, list[bytes]]:
+        """Where (entries x bands) a band key opens a new bucket, and the ``HSET`` of
+        those buckets: read on the watching connection ``conn``."""
+        direct = pending.alone.copy()
+        writes = []
+        if pending.reads:  # not in MULTI/EXEC, which would end the WATCH
+            conn.send_packed_command([b"".join(r[2] for r in pending.reads)])
+            for band, rows, _, arguments, bounds in pending.reads:
+                found = conn.read_response()
+                exist = np.flatnonzero([value is not None for value in found])
+                direct[rows[exist], band] = False
+                if exist.size < rows.size:
+                    writes += [resp.header(b"HSET", tables[band], rows.size - exist.size, 2),
+                               resp.without(arguments, bounds, exist)]
+        return direct, writes
+
+    def _buckets(self, pipe: Any, op: str, keys: np.ndarray, members: list[bytes],
+                 take: np.ndarray | None = None) -> None:
+        """Queue the scripts adding (or removing) entries ``members`` to (from) their
+        buckets: in every band, or where ``take`` (entries x bands) is true."""
+        if take is None:
+            take = np.ones(keys.shape, dtype=bool)
         for start in range(0, len(members), _SCRIPT_ENTRIES):
-            part = members[start: start + _SCRIPT_ENTRIES]
-            pipe.eval(_BUCKETS, 0, op, self._prefix, self._bands, SPILL,
-                      packed[start: start + len(part)].tobytes(), *part)
+            end = start + _SCRIPT_ENTRIES
+            part, chosen = keys[start:end], take[start:end]
+            blob, which = [], []
+            for band in range(self._bands):
+                rows = np.flatnonzero(chosen[:, band])
+                blob.append(np.ascontiguousarray(part[rows, band], dtype=">u8").tobytes())
+                which.append(len(rows).to_bytes(4, "big") + (rows + 1).astype(">u4").tobytes())
+            pipe.eval(_BUCKETS, 0, op, self._prefix, self._bands, SPILL, b"".join(blob),
+                      b"".join(which), *members[start:end])
 
     def _stored(self, keys: Sequence[str]) -> list[Stored | None]:
         """The stored entries of ``keys`` (``None`` where there is none)."""
@@ -450,11 +544,21 @@ class RedisStore:
                                           "not a hash)")
 
     def replace(self, batch: Batch, rekey: Rekey) -> None:
+        # Prepared while the batch before is in flight, as if its articles were new,
+        # and again once that batch is in for articles the index already has.
+        pending = self._pending(batch, rekey, {})
         self.settle()  # the entries it replaces may be in the batch in flight
         self._check_bands()
         old = self._article_entries(batch.articles)
-        old_keys = [k for keys in old.values() for k in keys]
-        old_values = dict(zip(old_keys, self._stored(old_keys)))
+        if old:
+            old_keys = [k for keys in old.values() for k in keys]
+            pending = self._pending(batch, rekey, dict(zip(old_keys, self._stored(old_keys))))
+        self._send(pending)
+
+    def _pending(self, batch: Batch, rekey: Rekey, old_values: dict[str, Stored | None]
+                 ) -> _Pending:
+        """The transaction writing ``batch`` in place of the entries ``old_values`` of
+        its articles (the unchanged ones are kept)."""
         paragraphs: dict[str, list[int | None]] = {a: [] for a in batch.articles}
         entries: dict[str, bytes] = {}
         owners: dict[str, str] = {}
@@ -482,20 +586,19 @@ class RedisStore:
             owners[key] = json.dumps([article, paragraph])
             if signature is not None:
                 sigs[key] = pack(signature)
-        with self._guard():
-            pipe = self._db.pipeline(transaction=True)
-            self._removal(pipe, list(old_values), rekey)
-            if entries:
-                pipe.hset(self._entries, mapping=entries)
-                pipe.hset(self._owners, mapping=owners)
-            if sigs:
-                pipe.hset(self._signatures, mapping=sigs)
-            if fresh:
-                self._buckets(pipe, "add", batch.keys[np.array(fresh)],
-                              [entry_key(batch.articles[batch.owner[i]],
-                                         batch.paragraph[i]).encode() for i in fresh])
-            pipe.hset(self._articles, mapping={a: json.dumps(p) for a, p in paragraphs.items()})
-        self._send(pipe)
+        commands = _Recorder()
+        self._removal(commands, list(old_values), rekey)
+        if entries:
+            commands.hset(self._entries, mapping=entries)
+            commands.hset(self._owners, mapping=owners)
+        if sigs:
+            commands.hset(self._signatures, mapping=sigs)
+        commands.hset(self._articles, mapping={a: json.dumps(p) for a, p in paragraphs.items()})
+        keys = batch.keys[np.array(fresh, dtype=np.intp), : self._bands]
+        members = [entry_key(batch.articles[batch.owner[i]], batch.paragraph[i]).encode()
+                   for i in fresh]
+        tables = [self.table_name(band) for band in range(self._bands)]
+        return _Pending.of(commands.calls, keys, members, tables)
 
     def remove(self, keys: Sequence[str], rekey: Rekey) -> int:
         self.settle()
@@ -606,6 +709,57 @@ class RedisStore:
             self.settle()
         finally:
             self._db.close()
+
+
+class _Recorder:
+    """Commands of a pipeline packed for later, in the Redis protocol."""
+
+    def __init__(self) -> None:
+        self.calls: list[bytes] = []
+
+    def hset(self, name: str, *, mapping: dict[str, Any]) -> None:
+        self.calls.append(resp.command("HSET", name, *(x for p in mapping.items() for x in p)))
+
+    def hdel(self, name: str, *keys: str) -> None:
+        self.calls.append(resp.command("HDEL", name, *keys))
+
+    def eval(self, script: str, numkeys: int, *args: Any) -> None:
+        self.calls.append(resp.command("EVAL", script, numkeys, *args))
+
+
+@dataclass
+class _Pending:
+    """A batch's transaction as prepared in the caller's thread: all but what depends
+    on which buckets exist, read by the writer under ``WATCH``."""
+
+    commands: list[bytes]  # the removal of what the batch replaces, entries, articles
+    keys: np.ndarray  # the new entries' band keys (entries x bands)
+    members: list[bytes]  # their entry keys
+    alone: np.ndarray  # (entries x bands) a band key that no other entry of the batch has
+    # Per band: the rows of alone band keys, their HMGET, and their HSET's arguments
+    # with where each row's start (rows whose bucket exists are cut out).
+    reads: list[tuple[int, np.ndarray, bytes, bytes, np.ndarray]]
+
+    @classmethod
+    def of(cls, commands: list[bytes], keys: np.ndarray, members: list[bytes],
+           tables: list[bytes]) -> _Pending:
+        order = np.argsort(keys, axis=0, kind="stable")
+        ranked = np.take_along_axis(keys, order, axis=0)
+        same = ranked[1:] == ranked[:-1]
+        repeated = np.zeros(keys.shape, dtype=bool)
+        repeated[1:] |= same
+        repeated[:-1] |= same
+        alone = np.empty(keys.shape, dtype=bool)
+        np.put_along_axis(alone, order, ~repeated, axis=0)
+        reads = []
+        writes = resp.BucketWrites.of(members)
+        for band, table in enumerate(tables):
+            rows = np.flatnonzero(alone[:, band])
+            if rows.size:
+                read = resp.header(b"HMGET", table, len(rows)) + resp.band_fields(
+                    keys[rows, band]).tobytes()
+                reads.append((band, rows, read, *writes.arguments(keys[:, band], rows)))
+        return cls(commands, keys, members, alone, reads)
 
 
 def _members(value: bytes) -> list[bytes]:
