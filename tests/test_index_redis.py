@@ -376,3 +376,30 @@ def test_a_bucket_opened_by_another_client_during_a_batch_is_merged_not_overwrit
         found = {m.article for m in index.query(text) if m.jaccard == 1.0}
     assert interfered and found == {"ours", "theirs"}
     assert check_whole(server.url, "race", lambda key: text) == 2
+
+
+def test_a_batch_raced_by_other_writers_every_time_goes_by_the_script(
+        server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writers racing on the same bands would abort a watched batch again and again:
+    after two tries it is sent unwatched, every membership merged by the script."""
+    from dedup.index.redis import RedisStore
+
+    read = RedisStore._new_buckets
+    racers: list[str] = []
+
+    def meanwhile(self: RedisStore, *args: object) -> object:
+        found = read(self, *args)  # type: ignore[arg-type]
+        key = f"theirs-{len(racers)}"
+        racers.append(key)
+        with MinHashIndex(server.url, name="busy") as other:
+            monkeypatch.setattr(RedisStore, "_new_buckets", read)
+            other.add(key, text_of(key))
+            monkeypatch.setattr(RedisStore, "_new_buckets", meanwhile)
+        return found
+
+    with MinHashIndex(server.url, name="busy") as index:
+        monkeypatch.setattr(RedisStore, "_new_buckets", meanwhile)
+        index.add("ours", text_of("ours"))
+        monkeypatch.undo()
+    assert len(racers) == 2  # two watched tries, then the script alone
+    assert check_whole(server.url, "busy") == 3

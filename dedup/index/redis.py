@@ -26,7 +26,8 @@ real news): the batch watches the band hashes, reads which of its band keys have
 bucket, and writes a key that has none, and that no other entry of the batch has, as a
 plain field (one ``HSET`` per band for all of them); a Lua script merges the others
 into their buckets. Another client changing a band hash between the read and ``EXEC``
-makes the transaction fail, and the batch is read and sent again. The band commands
+makes the transaction fail, and the batch is read and sent again; after two such
+tries (writers racing) it goes by the script alone, which needs no watch. The band commands
 are packed in bulk (:mod:`dedup.index.resp`), and all but the read's outcome is
 prepared in the caller's thread.
 
@@ -198,7 +199,7 @@ return n
 """
 _SCRIPT_ENTRIES = 4000  # entries per script call: keeps one call's run time short
 _UPGRADE_BATCH = 2000  # entries rewritten per transaction when an index is upgraded
-_WATCH_TRIES = 100  # a batch is sent again when another client changed a band meanwhile
+_WATCH_TRIES = 2  # watched tries of a batch before it goes by the script alone
 
 
 def redis_params(url: str) -> dict[str, Any]:
@@ -411,25 +412,32 @@ class RedisStore:
         batch has and no bucket holds opens its bucket with one field (one ``HSET`` per
         band for all of them); the script merges the others into their buckets."""
         tables = [self.table_name(band) for band in range(self._bands)]
-        for _ in range(_WATCH_TRIES):
+        for attempt in range(_WATCH_TRIES + 1):
+            # After the watched tries, with writers racing: no read, every membership
+            # merged by the script, which is atomic on its own (and never aborts).
+            watched = bool(pending.members) and attempt < _WATCH_TRIES
             with self._db.pipeline(transaction=True) as pipe:
-                pipe.watch(*(tables if pending.members else [self._meta]))
+                pipe.watch(*(tables if watched else [self._meta]))
                 conn = pipe.connection  # held by the pipeline while it watches
                 try:
-                    if self._exchange(conn, pending, tables):
+                    if self._exchange(conn, pending, tables, read=watched):
                         return
                 except BaseException:
                     conn.disconnect()  # replies may be left unread
                     raise
-        raise IndexStoreError(f"{self.location}: the band tables kept changing under a "
-                              f"batch ({_WATCH_TRIES} tries)")
+        raise IndexStoreError(f"{self.location}: a batch's transaction was refused "
+                              f"{_WATCH_TRIES + 1} times")
 
-    def _exchange(self, conn: Any, pending: _Pending, tables: list[bytes]) -> bool:
-        """Read which buckets exist, then send the transaction; false when another
-        client changed a watched band meanwhile (nothing was written)."""
+    def _exchange(self, conn: Any, pending: _Pending, tables: list[bytes], *,
+                  read: bool) -> bool:
+        """Read which buckets exist (if ``read``), then send the transaction; false when
+        another client changed a watched band meanwhile (nothing was written)."""
         from redis.exceptions import ResponseError
 
-        direct, writes = self._new_buckets(conn, pending, tables)
+        if read:
+            direct, writes = self._new_buckets(conn, pending, tables)
+        else:
+            direct, writes = np.zeros(pending.keys.shape, dtype=bool), []
         calls = list(pending.commands)
         merged = np.flatnonzero(~direct.all(axis=1))
         if merged.size:
