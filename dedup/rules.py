@@ -114,6 +114,25 @@ RULES: tuple[Rule, ...] = (
          "\"Crowds gather outside the court on Monday. Photo: John Locher, AP\" beside the "
          "sentence it repeats.",
          needs="en"),
+    Rule("DUP106", "pasted-short-block", "remove",
+         "A block of short lines pasted again goes whole: a run of short lines equal, line "
+         "for line and in the same order, to an earlier run that is kept, such as a menu or "
+         "a list of links that a page shows twice. Every line of such a run has the same "
+         "neighbours at both copies; a line that recurs on purpose (a question before "
+         "different answers, a label before different values) does not, and stays "
+         "(KEEP101). A block that recurs more than max_copies times, or whose copies share "
+         "another line just before or after them (a label after a filled-in field), is "
+         "part of a form filled in for each item (a meal plan's day) and stays, as do the "
+         "templates of a structured page (KEEP103).",
+         "A site menu of short links (\"Corona: FAQ for craft businesses\", \"Self-check: "
+         "sustainability for firms\", ...) at the top of the page and again at its foot: "
+         "the second copy goes.",
+         (Limit("min_lines", 3, "short lines a run has at least"),
+          Limit("min_block_words", 12, "words a run has at least"),
+          Limit("max_copies", 3, "copies of a run at most; more are a form filled in "
+                                 "again and again, as a meal plan's day"),
+          Limit("form_gap", 3, "lines around each copy in which a shared line makes the "
+                               "copies parts of a form"))),
     # ------------------------------------------------------------ sentences
     Rule("DUP201", "repeated-sentence", "remove",
          "A sentence of a kept paragraph that the rest of the kept text already says (its "

@@ -157,12 +157,17 @@ E = "Schools in the worst-hit districts will stay closed until Friday while insp
 S = ("The regional council voted on Tuesday night to spend four million pounds on new flood "
      "barriers along the river before the winter storms arrive.")
 F = "Volunteers handed out blankets, bottled water and hot meals at the main shelter in the old market hall near the river."
+# A menu of short links, shown twice on a page; a short line that recurs between
+# different paragraphs.
+MENU = "Flood warnings by region\nShelters open tonight\nHow to report cuts\nVolunteer with us"
+QUESTION = "What happened next?"
 # Removal and repair rules: (a text where the rule fires, one where it does not).
 REMOVAL_CASES: dict[str, tuple[str, str]] = {
     "DUP101": (f"{A}\n{C}\n{D}\n{C}", f"{A}\n{C}\n{D}"),
     "DUP102": (f"{A} {B}\n{C}\n{B}", f"{A}\n{C}\n{B}"),
     "DUP103": (f"{A}\n{D}\n{E}\n{A} Engineers from two neighbouring towns arrived with generators.", f"{A}\n{D}"),
     "DUP104": (f"{A}\n{C}\nRead more\n{D}\n{E}\n{C}\nRead more\n{D}\n{F}", f"{A}\nRead more\n{C}\nRead more\n{D}"),
+    "DUP106": (f"{MENU}\n{A}\n{C}\n{MENU}\nContact", f"{MENU}\n{A}\n{QUESTION}\n{C}\n{QUESTION}\n{D}"),
     "DUP105": (f"{A}\nCrowds gathered outside the court on Monday to hear the verdict read.\n{D}\nCrowds gathered outside the court on Monday to hear the verdict read. Photo: John Locher, AP", f"{A}\n{C}\n{D}\nPhoto: John Locher, AP"),
     "DUP201": (f"{A}\n{C}\n{D} {C}", f"{A}\n{C}\n{D} {E}"),
     "DUP202": (f"{A} {C} {D} {C} {E}", f"{A} {C} {D} {E}"),

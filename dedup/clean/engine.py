@@ -63,6 +63,12 @@ LIFTED_SHARE = limit("KEEP105", "lifted_share")
 MAX_QUOTE_JACCARD = limit("KEEP106", "max_jaccard")
 MAX_ROUNDS = 4
 MAX_UNDO = 4
+# A block of short lines pasted again (DUP106): its size, its copies at most, and the
+# lines around its copies that tell a form.
+BLOCK_LINES = int(limit("DUP106", "min_lines"))
+BLOCK_WORDS = int(limit("DUP106", "min_block_words"))
+BLOCK_COPIES = int(limit("DUP106", "max_copies"))
+BLOCK_GAP = int(limit("DUP106", "form_gap"))
 MIN_SENTENCE_WORDS = int(limit("KEEP109", "min_sentence_words"))
 MIN_REFRAIN_WORDS = int(limit("DUP302", "min_refrain_words"))
 
@@ -368,6 +374,8 @@ def _once(doc: Doc, settings: Settings, options: CleanOptions, shingler: Shingle
 
     if on("DUP104"):
         _remove_runs(doc, settings, removed, coverage, options)
+    if on("DUP106"):
+        _remove_short_blocks(doc, settings, removed, templates, coverage)
     if on("KEEP101"):
         first: dict[str, int] = {}
         for i in range(n):
@@ -531,6 +539,60 @@ def _remove_runs(doc: Doc, settings: Settings, removed: dict[int, Edit], coverag
             if i > 0:
                 again.add(i - 1)
         visit = sorted(again)
+
+
+def _remove_short_blocks(doc: Doc, settings: Settings, removed: dict[int, Edit],
+                         templates: set[int], coverage: Coverage) -> None:
+    """A block of short lines pasted again goes: a run of at least ``BLOCK_LINES`` short
+    lines (``BLOCK_WORDS`` words in all) equal, in the same order, to an earlier run
+    that is kept. Each of its lines has the same neighbours at both copies, which a
+    line that recurs on purpose (a question before different answers) does not."""
+    count = len(doc.paragraphs)
+    free = [doc.is_short(i, settings) and i not in removed and i not in templates
+            for i in range(count)]
+    earlier: dict[str, list[int]] = {}
+    copies = Counter(doc.norms[i] for i in range(count) if free[i])
+    j = 0
+    while j < count:
+        if not free[j] or copies[doc.norms[j]] > BLOCK_COPIES:
+            j += 1  # a block recurs at most BLOCK_COPIES times, so its first line does
+            continue
+        length, twin = 0, -1
+        for i in earlier.get(doc.norms[j], []):  # at most BLOCK_COPIES - 1
+            run = 0
+            while (j + run < count and i + run < j and free[j + run] and free[i + run]
+                   and doc.norms[i + run] == doc.norms[j + run]):
+                run += 1
+            if run > length:
+                length, twin = run, i
+        if (length >= BLOCK_LINES and sum(doc.nwords[j: j + length]) >= BLOCK_WORDS
+                and not _in_form(doc, twin, j, length)):
+            for k in range(length):
+                p = doc.paragraphs[j + k]
+                removed[j + k] = Edit("paragraph", p.start, p.end, j + k, reason="block",
+                                      kept_paragraph=twin + k, rule="DUP106",
+                                      removed=doc.text_of(j + k), kept=doc.text_of(twin + k))
+                coverage.replace(j + k, None, None)
+                free[j + k] = False
+            j += length
+            continue
+        earlier.setdefault(doc.norms[j], []).append(j)
+        j += 1
+
+
+def _in_form(doc: Doc, first: int, second: int, length: int) -> bool:
+    """Whether two copies of a block of ``length`` lines (at ``first`` and ``second``)
+    are parts of a form: within ``BLOCK_GAP`` lines before both, or after both, the
+    copies share another line (a label after a filled-in field), as the days of a
+    meal plan do. A block pasted again shares nothing around its copies."""
+    count = len(doc.paragraphs)
+
+    def around(at: int, step: int) -> set[str]:
+        lines = range(at - 1, max(-1, at - 1 - BLOCK_GAP), -1) if step < 0 else \
+            range(at + length, min(count, at + length + BLOCK_GAP))
+        return {doc.norms[k] for k in lines if doc.nwords[k]}
+
+    return any(around(first, step) & around(second, step) for step in (-1, 1))
 
 
 def _aligned_twin(doc: Doc, i: int, removed: dict[int, Edit]) -> int | None:

@@ -22,6 +22,7 @@ _CODES: dict[tuple[str, str], str] = {
     ("paragraph", "contained"): "DUP102",
     ("paragraph", "covered"): "DUP103",
     ("paragraph", "run"): "DUP104",
+    ("paragraph", "block"): "DUP106",
     ("moved", "longest"): "DUP105",
     ("sentence", "duplicate"): "DUP201",
     ("span", "doubled"): "DUP301",
