@@ -744,8 +744,8 @@ class _Pending:
     keys: np.ndarray  # the new entries' band keys (entries x bands)
     members: list[bytes]  # their entry keys
     alone: np.ndarray  # (entries x bands) a band key that no other entry of the batch has
-    # Per band: the rows of alone band keys, their HMGET, and their HSET's arguments
-    # with where each row's start (rows whose bucket exists are cut out).
+    # Per band: the rows of its alone band keys, their HMGET, their HSET's arguments and
+    # where each row's pair starts there (the writer cuts out rows whose bucket exists).
     reads: list[tuple[int, np.ndarray, bytes, bytes, np.ndarray]]
 
     @classmethod
