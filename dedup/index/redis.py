@@ -26,8 +26,8 @@ real news): the batch watches the band hashes, reads which of its band keys have
 bucket, and writes a key that has none, and that no other entry of the batch has, as a
 plain field (one ``HSET`` per band for all of them); a Lua script merges the others
 into their buckets. Another client changing a band hash between the read and ``EXEC``
-makes the transaction fail, and the batch is read and sent again; after two such
-tries (writers racing) it goes by the script alone, which needs no watch. The band commands
+makes the transaction fail, and the batch is read and sent again; after two such tries
+(writers racing) it goes by the script alone, which needs no watch. The band commands
 are packed in bulk (:mod:`dedup.index.resp`), and all but the read's outcome is
 prepared in the caller's thread.
 
@@ -218,7 +218,8 @@ def redis_params(url: str) -> dict[str, Any]:
                               # a batch is one EXEC, which a busy server may take well over
                               # redis-py's default 5 s to answer
                               "socket_timeout": 300,
-                              # a batch's reads come back as one reply of about a megabyte
+                              # a batch's reads come back as replies of tens of KB each,
+                              # sent together: fewer, larger reads of the socket
                               "socket_read_size": 1 << 20}
     if parts.username:
         params["username"] = unquote(parts.username)
