@@ -46,12 +46,14 @@ class Memo:
     """What a paragraph's text gives, kept for the later rounds of cleaning one
     article: most of its paragraphs come back unchanged. ``sentences`` holds the
     sentence spans of a paragraph's text in a language; ``parsed``, the cleaner's
-    own views of a paragraph's text; ``figures``, the figures of a comparison text."""
+    own views of a paragraph's text; ``figures``, the figures of a comparison text; ``word_counts``, its number of words."""
 
     sentences: dict[tuple[str, str], list[tuple[int, int]]] = field(default_factory=dict)
     parsed: dict[str, Any] = field(default_factory=dict)
     # The figures of a normalised text (read only: shared by every round).
     figures: dict[str, Counter[str]] = field(default_factory=dict)
+    # How many words a normalised sentence has (asked of every sentence every round).
+    word_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

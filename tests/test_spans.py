@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.clean.spans import Words, tandem_repeats
+from dedup.clean.spans import Words, repeated_windows, tandem_repeats
 
 
 def tandem_by_hand(keys: list[str], min_period: int) -> list[tuple[int, int, int]]:
@@ -55,3 +55,29 @@ def test_shouting_is_measured_once_per_paragraph() -> None:
     assert words.shouting is True
     assert "shouting" in words.__dict__  # cached: asked for every candidate run
     assert Words.of("The market fell today").shouting is False
+
+
+def windows_by_hand(paragraphs: list[list[str]], size: int) -> list[list[int]]:
+    """Each window of ``size`` words inside one paragraph whose words recur as another
+    such window, anywhere."""
+    seen: dict[tuple[str, ...], int] = {}
+    for keys in paragraphs:
+        for at in range(len(keys) - size + 1):
+            window = tuple(keys[at:at + size])
+            seen[window] = seen.get(window, 0) + 1
+    return [[at for at in range(len(keys) - size + 1) if seen[tuple(keys[at:at + size])] > 1]
+            for keys in paragraphs]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from("abc"), max_size=14), max_size=6), st.integers(1, 4))
+def testrepeated_windows_are_the_windows_said_twice(paragraphs: list[list[str]], size: int) -> None:
+    # A small alphabet makes repeats, and runs that would repeat only across a
+    # paragraph break, common; the hashed search must find exactly the repeats.
+    assert repeated_windows(paragraphs, size) == windows_by_hand(paragraphs, size)
+
+
+def test_a_run_across_a_paragraph_break_is_no_repeated_window() -> None:
+    # "c d" ends one paragraph and starts nothing: its only other copy spans a break.
+    assert repeated_windows([["a", "b", "c", "d"], ["x", "c"], ["d", "y"]], 2) == [[], [], []]
+    assert repeated_windows([["a", "b", "c"], ["q", "b", "c"]], 2) == [[1], [1]]

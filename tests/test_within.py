@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import hypothesis
 import pytest
 from conftest import FIXTURES, jaccard_by_hand, shared_path
+from hypothesis import strategies as st
 
 from dedup.detect.findings import Finding
 from dedup.pipeline.scan import ScanResult, scan_paths
@@ -95,3 +97,39 @@ def test_a_sentence_repeated_inside_a_new_paragraph(tmp_path: Path) -> None:
         [(0, 1, 2, 1)]
     assert sentence[0].jaccard == 1.0 and sentence[0].remove == "b"
     assert not [f for f in found if f.kind == "paragraph" and f.is_duplicate]
+
+
+def shared_by_hand(sets: list[set[int]], indices: list[int], max_posting: int) -> dict[tuple[int, int], int]:
+    """Every pair's shared hashes, leaving out hashes held by more than ``max_posting``."""
+    holders: dict[int, int] = {}
+    for i in indices:
+        for h in sets[i]:
+            holders[h] = holders.get(h, 0) + 1
+    found = {}
+    for x, i in enumerate(indices):
+        for j in indices[x + 1:]:
+            shared = sum(1 for h in sets[i] & sets[j] if holders[h] <= max_posting)
+            if shared:
+                found[(i, j)] = shared
+    return found
+
+
+@hypothesis.settings(max_examples=200, deadline=None)
+@hypothesis.given(st.lists(st.sets(st.integers(0, 40), max_size=12), max_size=12), st.data())
+def test_shared_shingles_counts_every_pair_exactly(sets: list[set[int]], data: st.DataObject) -> None:
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from dedup.detect import within as module
+
+    indices = sorted(data.draw(st.sets(st.integers(0, max(0, len(sets) - 1)), max_size=len(sets)))) if sets else []
+    doc = SimpleNamespace(shingles=[np.array(sorted(s), dtype=np.uint64) for s in sets])
+    # A low cap, so that the hashes left out for being everywhere are exercised too.
+    cap = 3
+    original, module.MAX_POSTING = module.MAX_POSTING, cap
+    try:
+        found = dict(module.shared_shingles(doc, indices))  # type: ignore[arg-type]
+    finally:
+        module.MAX_POSTING = original
+    assert found == shared_by_hand(sets, indices, cap)

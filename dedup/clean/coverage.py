@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import repeat
 
 import numpy as np
 
@@ -96,11 +97,16 @@ class Coverage:
         if len(shingles) == 0:
             return 0.0
         owners = [owner, *exclude]
-        own = self._held(owners, shingles).tolist()
+        own = self._held(owners, shingles)
         counts = self.counts
         rest, rest_figures = (inner.others(shingles, figures) if inner is not None
                               else ((lambda h: False), (lambda f: False)))
-        hits = sum(1 for h, mine in zip(shingles.tolist(), own) if counts[h] - mine > 0 or rest(h))
+        if inner is None:  # kept elsewhere: more copies kept than the owners hold
+            held = np.fromiter(map(counts.get, shingles.tolist(), repeat(0)), dtype=np.int64,
+                               count=len(shingles))
+            hits = int(np.count_nonzero(held > own))
+        else:
+            hits = sum(1 for h, mine in zip(shingles.tolist(), own.tolist()) if counts[h] - mine > 0 or rest(h))
         for figure in figures:
             own_figure = sum(1 for k in owners if figure in self.figures.get(k, _NO_FIGURES))
             if self.figure_counts[figure] - own_figure <= 0 and not rest_figures(figure):
@@ -190,6 +196,17 @@ def figures_of(norm: str) -> Counter[str]:
     if not _DIGIT.search(norm):
         return Counter()
     return Counter(w for w in words(norm) if _DIGIT.search(w))
+
+
+def memo_figures(doc: Doc, norm: str) -> Counter[str]:
+    """:func:`figures_of` a comparison text of ``doc``, from the memo of the rounds
+    when there is one (read only: every round shares it)."""
+    if doc.memo is None:
+        return figures_of(norm)
+    found = doc.memo.figures.get(norm)
+    if found is None:
+        found = doc.memo.figures[norm] = figures_of(norm)
+    return found
 
 
 
@@ -309,7 +326,7 @@ class KeptSentences:
         start, end = self.spans[k]
         figures = coverage.figures[self.i]
         figures_gone = []
-        for figure, times in figures_of(self.doc.span(start, end, self.shingler)[0]).items():
+        for figure, times in memo_figures(self.doc, self.doc.span(start, end, self.shingler)[0]).items():
             figures[figure] -= times
             if figures[figure] <= 0:
                 del figures[figure]
@@ -325,7 +342,7 @@ class KeptSentences:
             figures: Counter[str] = Counter()
             for m in alive:
                 start, end = self.spans[m]
-                figures.update(figures_of(self.doc.span(start, end, self.shingler)[0]))
+                figures.update(memo_figures(self.doc, self.doc.span(start, end, self.shingler)[0]))
         else:
             rest = normalize(" ".join(text[self.spans[m][0]:self.spans[m][1]] for m in alive))
             units, figures = self.shingler.units(rest), figures_of(rest)

@@ -39,7 +39,14 @@ from ..sketch.sets import unique
 from ..sketch.shingle import Shingler, shared_shingler
 from ..text.joins import join_points
 from ..text.normalize import normalize, words
-from .coverage import Coverage, InnerSentences, KeptSentences, ShingleIndex, figures_of
+from .coverage import (
+    Coverage,
+    InnerSentences,
+    KeptSentences,
+    ShingleIndex,
+    figures_of,
+    memo_figures,
+)
 from .repeats import repeats_nothing
 from .spans import Run, Words, doubled_runs, pasted_runs
 
@@ -316,7 +323,7 @@ def _once(doc: Doc, settings: Settings, options: CleanOptions, shingler: Shingle
     templates = template_paragraphs(doc, settings, shared_shingles(doc, eligible),
                                     structured=on("KEEP103"), data=on("KEEP104"))
     data = data_lines(doc, settings) if on("KEEP104") else set()
-    paragraph_figures = [_figures(doc, norm) for norm in doc.norms]
+    paragraph_figures = [memo_figures(doc, norm) for norm in doc.norms]
     coverage = Coverage({i: doc.shingles[i] for i in range(n) if len(doc.shingles[i])},
                         dict(enumerate(paragraph_figures)))
     removed: dict[int, Edit] = {}
@@ -409,17 +416,6 @@ def _eligible(doc: Doc, i: int, settings: Settings, options: CleanOptions) -> bo
     return doc.nwords[i] >= (settings.min_words if options.on("KEEP101") else 1)
 
 
-def _figures(doc: Doc, norm: str) -> Counter[str]:
-    """:func:`figures_of` a comparison text, from the memo of the rounds when there is one
-    (read only: every round shares it)."""
-    if doc.memo is None:
-        return figures_of(norm)
-    found = doc.memo.figures.get(norm)
-    if found is None:
-        found = doc.memo.figures[norm] = figures_of(norm)
-    return found
-
-
 def _substance(doc: Doc, i: int, shingler: Shingler, trim: bool = True) -> tuple[np.ndarray, set[str]]:
     """Paragraph ``i``'s shingles and figures without a trailing photo credit ("Photo:
     John Locher, AP", "[File: Reuters]") or the word an ellipsis cut ("airport
@@ -427,7 +423,7 @@ def _substance(doc: Doc, i: int, shingler: Shingler, trim: bool = True) -> tuple
     text = doc.text_of(i)
     trimmed = strip_trailer(text) if trim else text
     if trimmed == text:
-        return doc.shingles[i], set(_figures(doc, doc.norms[i]))
+        return doc.shingles[i], set(memo_figures(doc, doc.norms[i]))
     norm = normalize(trimmed)
     return shingler.from_units(shingler.units(norm)), set(figures_of(norm))
 
@@ -634,9 +630,9 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
     def covered(i: int, k: int, exclude: Iterable[int] = ()) -> tuple[np.ndarray, float]:
         start, end = doc.sentences(i)[k]
         norm, sentence_set = doc.span(start, end, shingler)
-        if len(words(norm)) < settings.min_words:
+        if _word_count(doc, norm) < settings.min_words:
             return _NONE, 0.0
-        return sentence_set, coverage.covered_by_others(i, sentence_set, set(figures_of(norm)), exclude)
+        return sentence_set, coverage.covered_by_others(i, sentence_set, set(memo_figures(doc, norm)), exclude)
 
     candidates = [i for i in range(len(doc.paragraphs))
                   if i not in removed and i not in templates and _eligible(doc, i, settings, options)]
@@ -661,13 +657,13 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
                 inner.drop(k)
             if kept_sentences.count < 2 or (start, end) in protect:
                 continue
-            guard = _guard(doc.article.text[start:end], norm, settings, options)
+            guard = _guard(doc.article.text[start:end], norm, settings, options, _word_count(doc, norm))
             if guard is not None:
                 sentence_set, share = covered(i, k, quotes)
                 if share >= settings.containment:
                     keep_sentence(i, k, guard, sentence_set, share)
                 continue
-            figures = set(figures_of(norm))
+            figures = set(memo_figures(doc, norm))
             share = coverage.covered_by_others(i, sentence_set, figures, quotes)
             code = "DUP201"
             if share < settings.containment and inner is not None:
@@ -797,10 +793,13 @@ def _may_go(sentence: str, norm: str, settings: Settings, options: CleanOptions)
     return _guard(sentence, norm, settings, options) is None
 
 
-def _guard(sentence: str, norm: str, settings: Settings, options: CleanOptions) -> str | None:
+def _guard(sentence: str, norm: str, settings: Settings, options: CleanOptions,
+           count: int | None = None) -> str | None:
     """The protection that keeps a sentence in its paragraph, if any (a sentence under
-    ``min_words`` words is never compared, whatever the rules)."""
-    count = len(words(norm))
+    ``min_words`` words is never compared, whatever the rules). ``count`` is the
+    number of words of ``norm``, when known."""
+    if count is None:
+        count = len(words(norm))
     if count < settings.min_words:
         return "KEEP109"
     if options.on("KEEP109") and count < MIN_SENTENCE_WORDS:
@@ -808,6 +807,16 @@ def _guard(sentence: str, norm: str, settings: Settings, options: CleanOptions) 
     if options.on("KEEP107") and _QUOTED.match(sentence):
         return "KEEP107"
     return None
+
+
+def _word_count(doc: Doc, norm: str) -> int:
+    """How many words ``norm`` has, kept for the later rounds of cleaning ``doc``."""
+    if doc.memo is None:
+        return len(words(norm))
+    found = doc.memo.word_counts.get(norm)
+    if found is None:
+        found = doc.memo.word_counts[norm] = len(words(norm))
+    return found
 
 
 def _best_cover_set(owner: int, shingles: np.ndarray, coverage: Coverage) -> int | None:

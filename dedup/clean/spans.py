@@ -13,6 +13,9 @@ from bisect import bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
+
+import numpy as np
 
 from ..text.normalize import WORD_PATTERN
 
@@ -124,9 +127,13 @@ def pasted_runs(paragraphs: dict[int, Words], min_words: int) -> list[Run]:
     size = 2 * min_words
     first_seen: dict[tuple[str, ...], tuple[int, int]] = {}
     runs = []
-    for i, words in paragraphs.items():
+    repeated = repeated_windows([words.keys for words in paragraphs.values()], size)
+    for (i, words), candidates in zip(paragraphs.items(), repeated):
         keys, at = words.keys, 0
-        while at + size <= len(keys):
+        for window in candidates:
+            if window < at:
+                continue  # inside a run just cut
+            at = window
             j, start = first_seen.setdefault(tuple(keys[at:at + size]), (i, at))
             kept = paragraphs[j]
             length = _common_length(kept.keys, start, keys, at, limit=at if j == i else len(kept.keys))
@@ -139,6 +146,32 @@ def pasted_runs(paragraphs: dict[int, Words], min_words: int) -> list[Run]:
                 continue
             at += 1
     return runs
+
+
+def repeated_windows(paragraphs: list[list[str]], size: int) -> list[list[int]]:
+    """For each paragraph's words, the starts of its windows of ``size`` words that
+    occur more than once in all of them (a window said once can neither be a copy
+    nor have one, so :func:`pasted_runs` skips it). Windows are compared by a
+    polynomial hash of the words' hashes, so a collision only adds a window to try."""
+    lengths = [len(keys) for keys in paragraphs]
+    ids = np.fromiter(chain.from_iterable(map(hash, keys) for keys in paragraphs),
+                      dtype=np.int64, count=sum(lengths)).view(np.uint64)
+    count = len(ids) - size + 1
+    if count <= 0:
+        return [[] for _ in paragraphs]
+    hashes = np.zeros(count, dtype=np.uint64)
+    for offset in range(size):  # uint64 arithmetic wraps: a hash modulo 2**64
+        hashes = hashes * _MULTIPLIER + ids[offset:offset + count] + np.uint64(1)
+    starts = np.cumsum([0] + lengths[:-1], dtype=np.int64)
+    owner = np.repeat(np.arange(len(paragraphs)), lengths)[:count]
+    whole = np.arange(count) + size <= (starts + np.asarray(lengths, dtype=np.int64))[owner]
+    _, inverse, seen = np.unique(hashes[whole], return_inverse=True, return_counts=True)
+    chosen = np.flatnonzero(whole)[seen[inverse] > 1]
+    by_owner = np.searchsorted(chosen, np.append(starts, len(ids)))
+    return [(chosen[by_owner[k]:by_owner[k + 1]] - starts[k]).tolist() for k in range(len(paragraphs))]
+
+
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _common_length(kept: list[str], start: int, copy: list[str], at: int, limit: int) -> int:

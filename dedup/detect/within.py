@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
+
 from ..document import Doc
 
 PairStats = dict[tuple[int, int], int]
@@ -19,16 +21,35 @@ MAX_POSTING = 64
 
 
 def shared_shingles(doc: Doc, indices: list[int]) -> PairStats:
-    """Intersection sizes of every pair (i < j) of the given paragraphs sharing a shingle."""
-    postings: dict[int, list[int]] = defaultdict(list)
-    for i in indices:
-        for h in doc.shingles[i].tolist():
-            postings[h].append(i)
+    """Intersection sizes of every pair (i, j) of the given paragraphs sharing a
+    shingle, ``i`` before ``j`` in ``indices``; shingles in more than
+    ``MAX_POSTING`` of them are left out.
+
+    Vectorised: the paragraphs' hashes are sorted once and each run of equal hashes
+    (its paragraphs in the order given) yields its pairs; most hashes are in one
+    paragraph only, and a Python posting list per hash cost more than the rest of a
+    cleaning round on long articles.
+    """
     counts: PairStats = defaultdict(int)
-    for members in postings.values():
-        if len(members) < 2 or len(members) > MAX_POSTING:
-            continue
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                counts[(members[x], members[y])] += 1
+    sets = [doc.shingles[i] for i in indices]
+    lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+    if int(lengths.sum()) == 0:
+        return counts
+    values = np.concatenate(sets)
+    owners = np.repeat(np.asarray(indices, dtype=np.int64), lengths)
+    order = np.argsort(values, kind="stable")  # stable: a run's paragraphs stay in order
+    values, owners = values[order], owners[order]
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    sizes = np.diff(np.append(starts, len(values)))
+    firsts, seconds = [], []
+    for size in np.unique(sizes[(sizes >= 2) & (sizes <= MAX_POSTING)]).tolist():
+        at = starts[sizes == size]
+        x, y = np.triu_indices(size, 1)
+        firsts.append(owners[at[:, None] + x[None, :]].ravel())
+        seconds.append(owners[at[:, None] + y[None, :]].ravel())
+    if not firsts:
+        return counts
+    base = int(owners.max()) + 1
+    keys, found = np.unique(np.concatenate(firsts) * base + np.concatenate(seconds), return_counts=True)
+    counts.update(zip(zip((keys // base).tolist(), (keys % base).tolist()), found.tolist()))
     return counts
