@@ -234,6 +234,16 @@ RULES: tuple[Rule, ...] = (
          "\"We will not back down,\" set apart above the paragraph that quotes the minister.",
          (Limit("min_jaccard", 0.3, "Jaccard below which a contained paragraph is a part"),
           Limit("lifted_share", 0.5, "share of one sentence of the long paragraph it is"))),
+    Rule("KEEP114", "rewritten-part", "keep",
+         "A paragraph that is a small part of a longer one (Jaccard under DUP102's min_jaccard) "
+         "is a pasted copy only when its words are said there verbatim, one run in the same "
+         "order; with a word left out, added or changed, it was written for the page (a "
+         "subtitle that sums up the lead) and stays. Words are compared as Unicode words, "
+         "case-folded, so a copy that only changes capitals or punctuation still goes.",
+         "The subtitle \"First trial of a robot that draws and tests blood samples\" above "
+         "\"... according to the first human trial of a robot that draws and tests blood "
+         "samples.\"",
+         ()),
     Rule("KEEP106", "quoted-speech", "keep",
          "A paragraph in quotes that repeats what someone says in quotes in a paragraph that "
          "is little more than the quote (Jaccard under 0.5) is a display quote and stays.",

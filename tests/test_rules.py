@@ -161,6 +161,10 @@ F = "Volunteers handed out blankets, bottled water and hot meals at the main she
 # different paragraphs.
 MENU = "Flood warnings by region\nShelters open tonight\nHow to report cuts\nVolunteer with us"
 QUESTION = "What happened next?"
+# A subtitle that sums up the lead with a word left out: written, not pasted.
+SUBTITLE = "First trial of a robot that draws and tests blood samples"
+LEAD = ("A hospital team says its machine did as well as nurses, according to the first human "
+        "trial of a robot that draws and tests blood samples in the city.")
 # Removal and repair rules: (a text where the rule fires, one where it does not).
 REMOVAL_CASES: dict[str, tuple[str, str]] = {
     "DUP101": (f"{A}\n{C}\n{D}\n{C}", f"{A}\n{C}\n{D}"),
@@ -193,6 +197,7 @@ KEEP_CASES: dict[str, tuple[str, str]] = {
     "KEEP110": (f"{A}\n{C}\n{D}\n{C} {E}", f"{A}\n{C}"),
     "KEEP111": (f"{A}\n{C}\n{D}\n{C} Updated at 14:05 GMT.", f"{A}\n{C}"),
     "KEEP112": (f"{A}\n{C}\n{D}\n{A[:-1]}, and {C[0].lower()}{C[1:]}", f"{A}\n{C}"),
+    "KEEP114": (f"{SUBTITLE}\n{A}\n{LEAD}\n{D}", f"{A}\n{C}"),
     "KEEP113": (f"{A}\n{S.replace('winter', 'autumn').replace('regional', 'county')}\n"
                 f"{S.replace('winter', 'autumn')}\n{S}\n{D}", f"{A}\n{C}"),
 }
@@ -260,3 +265,15 @@ def test_across_rules(tmp_path: Path) -> None:
     assert [a.dropped is not None for a in dropped.articles] == [False, True]
     kept = clean_inputs([str(lines)], Settings(), options=CleanOptions(ignore=("DUP401",)))
     assert [a.dropped is not None for a in kept.articles] == [False, False]
+
+
+def test_a_verbatim_part_still_goes_whatever_its_capitals() -> None:
+    # The same words in one run, with other capitals and punctuation: a pasted copy.
+    pasted = "First Human Trial of a Robot that Draws and Tests Blood Samples!"
+    made = run(f"{pasted}\n{A}\n{LEAD}\n{D}")
+    assert pasted not in made.text and LEAD in made.text
+    assert "DUP102" in {e.rule for e in made.edits}
+    # One word left out: written for the page, kept, and reported as kept.
+    kept = run(f"{SUBTITLE}\n{A}\n{LEAD}\n{D}")
+    assert SUBTITLE in kept.text and not kept.removals
+    assert [e.rule for e in kept.kept] == ["KEEP114"]

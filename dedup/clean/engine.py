@@ -367,6 +367,10 @@ def _once(doc: Doc, settings: Settings, options: CleanOptions, shingler: Shingle
                     and _lifted(doc, i, best, jaccard, settings, shingler, options):
                 keep_paragraph(i, "KEEP106" if jaccard >= MIN_CONTAINED_JACCARD else "KEEP105", best, share)
                 continue  # a pull quote: a sentence lifted from a long paragraph
+            if reason == "contained" and best is not None and jaccard < MIN_CONTAINED_JACCARD \
+                    and on("KEEP114") and not _said_verbatim(doc, i, best, on("DUP105")):
+                keep_paragraph(i, "KEEP114", best, share)
+                continue  # a part with its words changed was written, not pasted
             if on("KEEP112") and not _each_sentence_kept(doc, i, coverage, settings, shingler):
                 keep_paragraph(i, "KEEP112", best, share)
                 continue  # it says something no single kept paragraph says: only repeats go
@@ -468,6 +472,14 @@ def _best_cover(doc: Doc, i: int, coverage: Coverage) -> int | None:
         if key > best_key or (key == best_key and best is not None and k < best):
             best, best_key = k, key
     return best
+
+
+def _said_verbatim(doc: Doc, i: int, k: int, trim: bool) -> bool:
+    """Whether paragraph ``i``'s words (without a trailing credit, with ``trim``) are one
+    run of paragraph ``k``'s words, in the same order."""
+    text = doc.text_of(i)
+    own = words(normalize(strip_trailer(text)) if trim else doc.norms[i])
+    return bool(own) and f" {' '.join(own)} " in f" {' '.join(words(doc.norms[k]))} "
 
 
 def _lifted(doc: Doc, i: int, k: int, jaccard: float, settings: Settings, shingler: Shingler,
