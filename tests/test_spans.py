@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import random
+import re
+
+import pytest
+from conftest import FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.clean.spans import Words, repeated_windows, tandem_repeats
+from dedup.clean import spans
+from dedup.clean.spans import Words, pasted_runs, repeated_windows, tandem_repeats
 
 
 def tandem_by_hand(keys: list[str], min_period: int) -> list[tuple[int, int, int]]:
@@ -81,3 +87,35 @@ def test_a_run_across_a_paragraph_break_is_no_repeated_window() -> None:
     # "c d" ends one paragraph and starts nothing: its only other copy spans a break.
     assert repeated_windows([["a", "b", "c", "d"], ["x", "c"], ["d", "y"]], 2) == [[], [], []]
     assert repeated_windows([["a", "b", "c"], ["q", "b", "c"]], 2) == [[1], [1]]
+
+
+def every_window(paragraphs: list[list[str]], size: int) -> list[list[int]]:
+    return [list(range(len(keys) - size + 1)) for keys in paragraphs]
+
+
+def test_pasted_runs_skip_no_run_that_trying_every_window_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Runs of fixture text glued into other paragraphs mid-sentence, before a capital,
+    # once or twice, some also doubled in place: the hover-card shape DUP304 cuts.
+    prose = [line for path in sorted(FIXTURES.glob("*.txt"))
+             for line in path.read_text(encoding="utf-8").splitlines() if len(line.split()) > 12]
+    rng = random.Random(7)
+    found = 0
+    for _ in range(400):
+        piece = [re.sub(r"\W", "", w) or "x" for w in rng.choice(prose).split()[:rng.randint(6, 30)]]
+        piece[0] = piece[0].capitalize()
+        texts = []
+        for _ in range(rng.randint(1, 6)):
+            words = rng.choice(prose).split()
+            for _ in range(rng.randint(0, 2)):
+                at = rng.randint(1, len(words) - 1)
+                words[at] = words[at].capitalize()
+                words[at - 1] = re.sub(r"\W$", "", words[at - 1])
+                words = words[:at] + piece + words[at:]
+            texts.append(" ".join(words))
+        min_words = rng.choice([3, 5, 8])
+        runs = pasted_runs({3 * k: Words.of(t) for k, t in enumerate(texts)}, min_words)
+        with monkeypatch.context() as patched:  # the reference: every window tried in turn
+            patched.setattr(spans, "repeated_windows", every_window)
+            assert runs == pasted_runs({3 * k: Words.of(t) for k, t in enumerate(texts)}, min_words)
+        found += len(runs)
+    assert found > 100  # the cases do exercise the cut
