@@ -244,6 +244,14 @@ RULES: tuple[Rule, ...] = (
          "\"... according to the first human trial of a robot that draws and tests blood "
          "samples.\"",
          ()),
+    Rule("KEEP115", "display-quote", "keep",
+         "Text set apart as a quote (every line of its paragraph starts with \">\", as Markdown "
+         "and text converters write a blockquote) and the same words in the running text are "
+         "two roles, not two copies: a pull quote beside the paragraph it quotes stays, and so "
+         "does that paragraph's sentence. Two blockquotes that repeat each other are copies.",
+         "\"> Who are we if we answer threats with threats?\" set apart below the paragraph "
+         "\"But we must ask: who are we if we answer threats with threats?\" she wrote.",
+         ()),
     Rule("KEEP106", "quoted-speech", "keep",
          "A paragraph in quotes that repeats what someone says in quotes in a paragraph that "
          "is little more than the quote (Jaccard under 0.5) is a display quote and stays.",

@@ -198,6 +198,7 @@ KEEP_CASES: dict[str, tuple[str, str]] = {
     "KEEP111": (f"{A}\n{C}\n{D}\n{C} Updated at 14:05 GMT.", f"{A}\n{C}"),
     "KEEP112": (f"{A}\n{C}\n{D}\n{A[:-1]}, and {C[0].lower()}{C[1:]}", f"{A}\n{C}"),
     "KEEP114": (f"{SUBTITLE}\n{A}\n{LEAD}\n{D}", f"{A}\n{C}"),
+    "KEEP115": (f"{A} {C}\n> {C}\n{D}", f"{A}\n{C}"),
     "KEEP113": (f"{A}\n{S.replace('winter', 'autumn').replace('regional', 'county')}\n"
                 f"{S.replace('winter', 'autumn')}\n{S}\n{D}", f"{A}\n{C}"),
 }
@@ -277,3 +278,14 @@ def test_a_verbatim_part_still_goes_whatever_its_capitals() -> None:
     kept = run(f"{SUBTITLE}\n{A}\n{LEAD}\n{D}")
     assert SUBTITLE in kept.text and not kept.removals
     assert [e.rule for e in kept.kept] == ["KEEP114"]
+
+
+def test_a_pull_quote_and_the_text_it_quotes_both_stay_but_quotes_pasted_twice_go() -> None:
+    quote = f"> {C}"
+    before = run(f"{quote}\n{A} {C}\n{D}")  # the quote first: the text keeps its sentence
+    assert before.text == f"{quote}\n{A} {C}\n{D}"
+    assert "KEEP115" in {e.rule for e in before.kept}
+    off = run(f"{quote}\n{A} {C}\n{D}", ignore=("KEEP115", "KEEP113"))
+    assert off.text.count(C) == 1
+    twice = run(f"{A}\n{quote}\n{D}\n{quote}")  # the same blockquote again is a copy
+    assert twice.text.count(quote) == 1 and "DUP101" in {e.rule for e in twice.edits}

@@ -371,6 +371,9 @@ def _once(doc: Doc, settings: Settings, options: CleanOptions, shingler: Shingle
                     and on("KEEP114") and not _said_verbatim(doc, i, best, on("DUP105")):
                 keep_paragraph(i, "KEEP114", best, share)
                 continue  # a part with its words changed was written, not pasted
+            if best is not None and on("KEEP115") and _display_quote(doc, i) != _display_quote(doc, best):
+                keep_paragraph(i, "KEEP115", best, share)
+                continue  # a pull quote and the text it quotes: two roles, not two copies
             if on("KEEP112") and not _each_sentence_kept(doc, i, coverage, settings, shingler):
                 keep_paragraph(i, "KEEP112", best, share)
                 continue  # it says something no single kept paragraph says: only repeats go
@@ -472,6 +475,12 @@ def _best_cover(doc: Doc, i: int, coverage: Coverage) -> int | None:
         if key > best_key or (key == best_key and best is not None and k < best):
             best, best_key = k, key
     return best
+
+
+def _display_quote(doc: Doc, i: int) -> bool:
+    """Whether paragraph ``i`` is set apart as a quote: each of its lines starts with ">"."""
+    lines = [line for line in doc.text_of(i).splitlines() if line.strip()]
+    return bool(lines) and all(line.lstrip().startswith(">") for line in lines)
 
 
 def _said_verbatim(doc: Doc, i: int, k: int, trim: bool) -> bool:
@@ -683,6 +692,11 @@ def _remove_sentences(doc: Doc, settings: Settings, removed: dict[int, Edit], te
                 code = "DUP202"
             if share < settings.containment:
                 continue
+            if options.on("KEEP115") and code == "DUP201":
+                at = _best_cover_set(i, sentence_set, coverage)
+                if at is not None and _display_quote(doc, i) != _display_quote(doc, at):
+                    keep_sentence(i, k, "KEEP115", sentence_set, share)
+                    continue  # said once as a pull quote and once in the text
             if kept_sentences.words_without(k) < settings.min_words and options.on("KEEP111"):
                 keep_sentence(i, k, "KEEP111", sentence_set, share)
                 continue  # what would be left is no new paragraph: an attribution, a label
