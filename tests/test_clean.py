@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import hypothesis
 import pytest
 from conftest import FIXTURES, shared_path
+from hypothesis import strategies as st
 
 from dedup.clean.engine import canonicalize
 from dedup.clean.keep import Pair, Record, parse_date, survivors
@@ -528,3 +530,16 @@ def test_a_page_on_one_line_loses_its_repeated_sentence_only() -> None:
     assert made.text == text.replace(
         "Crews worked through the night to restore power after the storm brought down lines "
         "across the valley. Schools", "Schools")
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 15)), max_size=12),
+                  st.lists(st.integers(0, 80), max_size=12))
+def test_kept_repeats_inside_a_removed_span_are_dropped_exactly(
+        spans: list[tuple[int, int]], starts: list[int]) -> None:
+    from dedup.clean.engine import Edit, _outside
+
+    removed = [(s, s + length) for s, length in spans]  # overlapping and nested spans too
+    kept = [Edit("paragraph", x, x + 5, 0, reason="kept") for x in starts]
+    assert _outside(kept, removed) == [e for e in kept if not any(s <= e.start < t for s, t in removed)]
+

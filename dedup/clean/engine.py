@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -173,9 +174,26 @@ def _canonicalize_until_stable(doc: Doc, settings: Settings, options: CleanOptio
         if not undone:
             break
     removed = [(e.start, e.end) for e in edits if e.kind in ("paragraph", "sentence", "span")]
-    kept = [e for e in kept if not any(s <= e.start < t for s, t in removed)]
+    kept = _outside(kept, removed)
     return _forget(Canonical(canonical.text, sorted(edits, key=lambda e: (e.start, e.kind != "join")),
                              doc=canonical.doc, kept=sorted(kept, key=lambda e: (e.start, e.end))))
+
+
+def _outside(kept: list[Edit], removed: list[tuple[int, int]]) -> list[Edit]:
+    """The kept repeats that start in no removed span: a binary search over the spans
+    sorted by start, with the furthest end reached so far (an article with thousands
+    of both once spent minutes comparing every pair)."""
+    if not removed or not kept:
+        return list(kept)
+    spans = sorted(removed)
+    starts = [s for s, _ in spans]
+    reach = list(itertools.accumulate((t for _, t in spans), max))
+    out = []
+    for e in kept:
+        at = bisect.bisect_right(starts, e.start) - 1
+        if at < 0 or reach[at] <= e.start:
+            out.append(e)
+    return out
 
 
 def _forget(canonical: Canonical) -> Canonical:
@@ -230,7 +248,7 @@ def _canonicalize(doc: Doc, settings: Settings, options: CleanOptions, shingler:
     if final is None:
         final = _reanalyse(doc, result.text, settings, shingler)
     removed = [(e.start, e.end) for e in edits if e.kind in ("paragraph", "sentence", "span")]
-    kept = [e for e in kept if not any(s <= e.start < t for s, t in removed)]
+    kept = _outside(kept, removed)
     return Canonical(result.text, sorted(edits, key=lambda e: (e.start, e.kind != "join")),
                      doc=final, kept=sorted(kept, key=lambda e: (e.start, e.end))), origin
 
